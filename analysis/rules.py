@@ -1,0 +1,310 @@
+"""The rule layer: token patterns compiled from codebook data.
+
+Pattern language (one pattern per string, elements separated by spaces):
+
+``word``     matches any word with the same Snowball stem (``stabbing`` ~ ``stabbed``)
+``word*``    matches words starting with ``word`` (``groom*``)
+``=word``    matches exactly this word (after spelling normalisation)
+``@name``    matches any entry of lexicon ``name`` (entries may be multi-word)
+``@neg``     matches a negator (not, no, never, n't, nothing, nobody, without, ...)
+``a|b``      matches either alternative (each may use the forms above)
+``~N``       skips up to N words (never across . , ; : ! ? or dashes)
+``~~N``      skips up to N tokens, across commas and dashes but not across . ; : ! ?
+
+A match gives its theme the pattern's score. It is dropped when it overlaps a
+match of one of the theme's ``excludes`` patterns, when a rejection cue ("it's
+not about", "nothing to do with") ends just before it, or, for themes whose
+negation mode is ``reject``, when a negator stands just before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .codebook import Codebook, CodebookError
+from .textproc import Normaliser, Token, stem_word
+
+# Atom kinds
+_STEM, _PREFIX, _EXACT, _NEG = 0, 1, 2, 3
+Atom = tuple[int, str]
+Alternative = tuple[Atom, ...]  # consecutive atoms
+# An element is either a set of alternatives or a gap (None, max_skip).
+
+
+@dataclass(frozen=True, slots=True)
+class _Element:
+    alts: tuple[Alternative, ...]
+    gap: int  # -1 for a word element, else the max number of words skipped
+    soft: bool = False  # a gap that may cross commas and dashes
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPattern:
+    """One compiled pattern and what a match of it means."""
+
+    theme: int  # index into the rule set's theme list, -1 for cues, -2 for excludes
+    score: float
+    elements: tuple[_Element, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A rule match: theme index, score, and the token range it covers."""
+
+    theme: int
+    score: float
+    first: int
+    last: int  # inclusive token index
+    source: str
+
+
+_NEGATION_WINDOW = 3
+# "not just about fear" affirms fear rather than rejecting it
+_NOT_REJECTING = frozenset({"just", "only", "simply", "merely", "solely", "alway", "onli"})
+
+
+class RuleSet:
+    """Compiled patterns of a codebook, indexed by their first word."""
+
+    def __init__(self, codebook: Codebook, normaliser: Normaliser) -> None:
+        self.normaliser = normaliser
+        self.theme_ids = list(codebook.theme_ids)
+        self.negation_reject = [t.negation == "reject" for t in codebook.active_themes]
+        self._lexicons = {k.lower(): v for k, v in codebook.lexicons.items()}
+        self._by_stem: dict[str, list[CompiledPattern]] = {}
+        self._by_exact: dict[str, list[CompiledPattern]] = {}
+        self._by_prefix: dict[str, list[tuple[str, CompiledPattern]]] = {}
+        self._by_neg: list[CompiledPattern] = []
+        self._cues: _Index = _Index()
+        self._excludes: list[_Index] = []
+        for ti, theme in enumerate(codebook.active_themes):
+            for spec in theme.patterns:
+                self._add(self._compile(spec.text, ti, spec.score), self)
+            ex = _Index()
+            for text in theme.excludes:
+                ex.add(self._compile(text, -2, 0.0))
+            self._excludes.append(ex)
+        for text in codebook.rejection_cues:
+            self._cues.add(self._compile(text, -1, 0.0))
+
+    # -- compiling ---------------------------------------------------------
+    def _atom(self, word: str, source: str) -> list[Alternative]:
+        if not word:
+            raise CodebookError(f"empty element in pattern {source!r}")
+        if word == "@neg":
+            return [((_NEG, ""),)]
+        if word.startswith("@"):
+            entries = self._lexicons.get(word[1:].lower())
+            if entries is None:
+                raise CodebookError(f"unknown lexicon {word!r} in pattern {source!r}")
+            alts: list[Alternative] = []
+            for entry in entries:
+                parts = entry.split()
+                if any(p.startswith("@") or p.startswith("~") for p in parts):
+                    raise CodebookError(f"lexicon entries cannot nest: {entry!r}")
+                atoms: list[Atom] = []
+                for p in parts:
+                    sub = self._atom(p, source)
+                    atoms.extend(sub[0])
+                alts.append(tuple(atoms))
+            return alts
+        if word.startswith("="):
+            norm, _, _ = self.normaliser.normalise(word[1:])
+            return [((_EXACT, norm),)]
+        if word.endswith("*") and len(word) > 1:
+            return [((_PREFIX, word[:-1].lower()),)]
+        norm, stem, _ = self.normaliser.normalise(word)
+        return [((_STEM, stem),)]
+
+    def _compile(self, text: str, theme: int, score: float) -> CompiledPattern:
+        elements: list[_Element] = []
+        for part in text.split():
+            if part.startswith("~"):
+                soft = part.startswith("~~")
+                try:
+                    n = int(part[2:] if soft else part[1:])
+                except ValueError:
+                    raise CodebookError(f"bad gap {part!r} in pattern {text!r}") from None
+                if not elements or n < 0 or n > 12:
+                    raise CodebookError(f"gap {part!r} must follow a word and be 0-12 in {text!r}")
+                elements.append(_Element((), n, soft))
+                continue
+            alts: list[Alternative] = []
+            for alt in part.split("|"):
+                alts.extend(self._atom(alt, text))
+            elements.append(_Element(tuple(alts), -1))
+        if not elements:
+            raise CodebookError("empty pattern")
+        if elements[-1].gap >= 0:
+            raise CodebookError(f"pattern {text!r} cannot end with a gap")
+        return CompiledPattern(theme, score, tuple(elements), text)
+
+    @staticmethod
+    def _add(pattern: CompiledPattern, target: RuleSet | _Index) -> None:
+        for alt in pattern.elements[0].alts:
+            kind, value = alt[0]
+            if kind == _STEM:
+                target._by_stem.setdefault(value, []).append(pattern)
+            elif kind == _EXACT:
+                target._by_exact.setdefault(value, []).append(pattern)
+            elif kind == _PREFIX:
+                target._by_prefix.setdefault(value[:2], []).append((value, pattern))
+            else:
+                target._by_neg.append(pattern)
+
+    # -- matching ------------------------------------------------------------
+    def matches(self, tokens: Sequence[Token]) -> list[Match]:
+        """All surviving theme matches in a token list."""
+        found = _find(self, tokens)
+        if not found:
+            return []
+        cue_ends: set[int] | None = None
+        out: list[Match] = []
+        for m in found:
+            # rejection cue ending just before the match
+            if self._cues.nonempty:
+                if cue_ends is None:
+                    cue_ends = {c.last for c in _find(self._cues, tokens)}
+                if cue_ends and _cue_before(tokens, m.first, cue_ends):
+                    continue
+            if self.negation_reject[m.theme] and _negated(tokens, m.first):
+                continue
+            ex = self._excludes[m.theme]
+            if ex.nonempty:
+                if any(e.first <= m.last and m.first <= e.last for e in _find(ex, tokens)):
+                    continue
+            out.append(m)
+        return out
+
+
+class _Index:
+    """First-word index of a list of patterns (cues, excludes)."""
+
+    def __init__(self) -> None:
+        self._by_stem: dict[str, list[CompiledPattern]] = {}
+        self._by_exact: dict[str, list[CompiledPattern]] = {}
+        self._by_prefix: dict[str, list[tuple[str, CompiledPattern]]] = {}
+        self._by_neg: list[CompiledPattern] = []
+        self.nonempty = False
+
+    def add(self, pattern: CompiledPattern) -> None:
+        RuleSet._add(pattern, self)
+        self.nonempty = True
+
+
+def _find(index: RuleSet | _Index, tokens: Sequence[Token]) -> list[Match]:
+    out: list[Match] = []
+    by_stem = index._by_stem
+    by_exact = index._by_exact
+    by_prefix = index._by_prefix
+    by_neg = index._by_neg
+    for i, tok in enumerate(tokens):
+        if tok.boundary:
+            continue
+        cands = by_stem.get(tok.stem)
+        if cands:
+            for p in cands:
+                end = _match_from(p.elements, 0, tokens, i)
+                if end >= 0:
+                    out.append(Match(p.theme, p.score, i, end, p.source))
+        cands = by_exact.get(tok.norm)
+        if cands:
+            for p in cands:
+                end = _match_from(p.elements, 0, tokens, i)
+                if end >= 0:
+                    out.append(Match(p.theme, p.score, i, end, p.source))
+        pcands = by_prefix.get(tok.norm[:2])
+        if pcands:
+            norm = tok.norm
+            for prefix, p in pcands:
+                if norm.startswith(prefix):
+                    end = _match_from(p.elements, 0, tokens, i)
+                    if end >= 0:
+                        out.append(Match(p.theme, p.score, i, end, p.source))
+        if by_neg and tok.negator:
+            for p in by_neg:
+                end = _match_from(p.elements, 0, tokens, i)
+                if end >= 0:
+                    out.append(Match(p.theme, p.score, i, end, p.source))
+    return out
+
+
+def _atom_ok(atom: Atom, tok: Token) -> bool:
+    kind, value = atom
+    if tok.boundary:
+        return False
+    if kind == _STEM:
+        return tok.stem == value
+    if kind == _PREFIX:
+        return tok.norm.startswith(value)
+    if kind == _EXACT:
+        return tok.norm == value
+    return tok.negator
+
+
+def _match_from(elements: tuple[_Element, ...], ei: int, tokens: Sequence[Token], ti: int) -> int:
+    """Match elements[ei:] starting at token ti; return the last token index or -1."""
+    el = elements[ei]
+    n = len(tokens)
+    if el.gap >= 0:
+        # elements[ei + 1] exists (patterns never end with a gap)
+        for skip in range(el.gap + 1):
+            j = ti + skip
+            if j >= n:
+                return -1
+            if skip:
+                prev = tokens[j - 1]
+                if prev.boundary and (prev.strong or not el.soft):
+                    return -1
+            end = _match_from(elements, ei + 1, tokens, j)
+            if end >= 0:
+                return end
+        return -1
+    for alt in el.alts:
+        j = ti
+        ok = True
+        for atom in alt:
+            if j >= n or not _atom_ok(atom, tokens[j]):
+                ok = False
+                break
+            j += 1
+        if not ok:
+            continue
+        if ei + 1 == len(elements):
+            return j - 1
+        end = _match_from(elements, ei + 1, tokens, j)
+        if end >= 0:
+            return end
+    return -1
+
+
+def _negated(tokens: Sequence[Token], first: int) -> bool:
+    """A negator within the few words before ``first`` (same clause), not "not just"."""
+    j = first - 1
+    stop = max(0, first - _NEGATION_WINDOW)
+    while j >= stop:
+        tok = tokens[j]
+        if tok.boundary:
+            return False
+        if tok.negator:
+            nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+            return not (nxt is not None and nxt.stem in _NOT_REJECTING)
+        j -= 1
+    return False
+
+
+def _cue_before(tokens: Sequence[Token], first: int, cue_ends: set[int]) -> bool:
+    j = first - 1
+    stop = max(0, first - 4)
+    while j >= stop:
+        if j in cue_ends:
+            return True
+        if tokens[j].boundary:
+            return False
+        j -= 1
+    return False
+
+
+__all__ = ["CompiledPattern", "Match", "RuleSet", "stem_word"]

@@ -1,0 +1,111 @@
+"""Text processing: tokens with character offsets, spelling normalisation, cached stems.
+
+Everything here is data-free: a compiled regular expression tokenizer and NLTK's
+Snowball stemmer (which ships its rules in code, not in ``nltk_data``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nltk.stem.snowball import EnglishStemmer
+
+# Words (with inner apostrophes or hyphens) and the clause punctuation that
+# bounds gaps and negation scope.
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['\u2019\u2018][^\W_]+)*|[.!?;:,\u2013\u2014()]+", re.UNICODE)
+_BOUNDARY_CHARS = frozenset(".!?;:,\u2013\u2014()")
+
+_STRONG_CHARS = frozenset(".!?;:")
+
+_STEMMER = EnglishStemmer()
+
+# Endings spelt with z in US English and s in British English.
+_IZE_RE = re.compile(r"(?<=[a-z]{3})iz(e|es|ed|ing|ation|ations|er|ers)$")
+_YZE_RE = re.compile(r"(?<=[a-z]{2})yz(e|es|ed|ing)$")
+
+NEGATORS = frozenset(
+    {
+        "not", "no", "never", "nothing", "nobody", "none", "nowhere", "neither", "nor",
+        "without", "cannot", "noone", "aint", "ain't", "hardly", "barely",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token: its normalised form, its stem, and its offsets in the original text."""
+
+    norm: str
+    stem: str
+    start: int
+    end: int
+    boundary: bool
+    negator: bool
+    strong: bool = False
+
+
+class Normaliser:
+    """Maps raw tokens to a normalised form and a stem, with a cache.
+
+    ``variants`` maps spelling variants, misspellings and contracted forms to a
+    canonical spelling (``neighborhood -> neighbourhood``, ``knifes -> knife``).
+    """
+
+    def __init__(self, variants: Mapping[str, str] | None = None) -> None:
+        self.variants: dict[str, str] = {k.lower(): v.lower() for k, v in (variants or {}).items()}
+        self._cache: dict[str, tuple[str, str, bool]] = {}
+
+    def normalise(self, raw: str) -> tuple[str, str, bool]:
+        """Return (normalised form, stem, is_negator) for one raw token."""
+        hit = self._cache.get(raw)
+        if hit is not None:
+            return hit
+        low = raw.lower().replace("\u2019", "'").replace("\u2018", "'")
+        norm = self.variants.get(low)
+        if norm is None:
+            norm = _IZE_RE.sub(r"is\1", low)
+            norm = _YZE_RE.sub(r"ys\1", norm)
+            norm = self.variants.get(norm, norm)
+        negator = norm in NEGATORS or norm.endswith("n't") or norm in _NT_WORDS
+        stem = stem_word(norm)
+        result = (norm, stem, negator)
+        if len(self._cache) < 500_000:
+            self._cache[raw] = result
+        return result
+
+    def tokens(self, text: str) -> list[Token]:
+        """Tokenise ``text`` keeping character offsets into the original string."""
+        out: list[Token] = []
+        append = out.append
+        norm_fn = self.normalise
+        for m in _TOKEN_RE.finditer(text):
+            raw = m.group()
+            if raw[0] in _BOUNDARY_CHARS:
+                strong = any(c in _STRONG_CHARS for c in raw)
+                append(Token(raw, raw, m.start(), m.end(), True, False, strong))
+                continue
+            norm, stem, neg = norm_fn(raw)
+            append(Token(norm, stem, m.start(), m.end(), False, neg))
+        return out
+
+
+# Negative contractions written without the apostrophe, as people often type them.
+_NT_WORDS = frozenset(
+    {
+        "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt",
+        "wont", "wouldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint",
+    }
+)
+
+
+@lru_cache(maxsize=200_000)
+def stem_word(word: str) -> str:
+    """Snowball (Porter2) stem of one lower-case word, cached."""
+    if "'" in word:
+        head, _, tail = word.partition("'")
+        if tail in {"s", "re", "ve", "ll", "d", "m", "t"} and not word.endswith("n't"):
+            word = head
+    return _STEMMER.stem(word)

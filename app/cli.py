@@ -1,0 +1,140 @@
+"""Command-line tools: `flask users`, `flask sessions`, `flask reference`, `flask demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import Area, User
+from app.reference import ROLES
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+sessions_cli = AppGroup("sessions", help="Import session notes.")
+reference_cli = AppGroup("reference", help="Reference data from the codebook.")
+demo_cli = AppGroup("demo", help="The demo data set (never in production).")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Their email address (used to sign in).")
+@click.option("--name", required=True, help="Their full name.")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)), help="Their role.")
+@click.option("--area", "areas", multiple=True, help="An area a lead holds (repeatable).")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input, not a prompt."
+)
+def create_user_command(
+    email: str, name: str, role: str, areas: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Create a staff account with a password."""
+    from app.admin.services import AccountError, create_user
+    from app.auth.passwords import hash_password, password_problem
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        _fail(problem)
+    known = {a.name.lower(): a for a in db.session.scalars(sa.select(Area))}
+    unknown = [a for a in areas if a.lower() not in known]
+    if unknown:
+        _fail(f"unknown area {', '.join(unknown)}; areas are: {', '.join(a.name for a in known.values())}")
+    try:
+        user = create_user(
+            email=email,
+            name=name,
+            role=role,
+            area_ids=[known[a.lower()].id for a in areas],
+            password_hash=hash_password(password),
+        )
+    except AccountError as error:
+        db.session.rollback()
+        _fail(str(error))
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@sessions_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_email", help="Import as this staff member (default: the system).")
+def import_command(file: Path, as_email: str | None) -> None:
+    """Import session notes from a CSV or XLSX file: every row, or none."""
+    from app.sessions.importing import (
+        ImportFileError,
+        ImportRejected,
+        parse_session_rows,
+        read_import_file,
+    )
+    from app.sessions.services import import_sessions, writable_area_names
+
+    user = None
+    if as_email:
+        user = db.session.scalar(sa.select(User).where(User.email == as_email.lower()))
+        if user is None:
+            _fail(f"no staff account {as_email}")
+    area_names = [a.name for a in db.session.scalars(sa.select(Area).order_by(Area.position))]
+    try:
+        data = file.read_bytes()
+        rows = read_import_file(data, file.name)
+        parsed = parse_session_rows(
+            rows, area_names=area_names, allowed_areas=writable_area_names(user)
+        )
+        summary = import_sessions(parsed, user, file.name)
+    except ImportFileError as problem:
+        db.session.rollback()
+        _fail(problem.message)
+    except ImportRejected as rejected:
+        db.session.rollback()
+        click.echo(f"Nothing imported: {len(rejected.errors)} problem(s).", err=True)
+        for error in rejected.errors:
+            click.echo(f"row {error.row}, {error.column or 'row'}: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Imported {summary.sessions} sessions with {summary.responses} points.")
+
+
+@reference_cli.command("load")
+def load_reference_command() -> None:
+    """Load areas, questions, concepts and themes from the codebook (safe to repeat)."""
+    from app.reference_data import load_reference_data
+
+    counts = load_reference_data()
+    db.session.commit()
+    click.echo(", ".join(f"{count} {name}" for name, count in counts.items()) + " loaded.")
+
+
+@demo_cli.command("load")
+def load_demo_command() -> None:
+    """Add the demo sign-ins and demo sessions (safe to repeat; refused in production)."""
+    from app.demo import DEMO_USERS, load_demo_data
+
+    if current_app.config["ENV_NAME"] == "production":
+        _fail("the demo data set has public passwords and is never loaded in production")
+    added = load_demo_data()
+    db.session.commit()
+    click.echo(
+        f"Demo data: {added['users']} users, {added['sessions']} sessions, "
+        f"{added['responses']} points added."
+    )
+    click.echo("Demo sign-ins:")
+    for demo in DEMO_USERS:
+        areas = f" ({', '.join(demo.areas)})" if demo.areas else ""
+        click.echo(f"  {demo.role:<9} {demo.email:<40} password: {demo.password}{areas}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for group in (users_cli, sessions_cli, reference_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,64 @@
+"""Database engine set-up for SQLite and PostgreSQL.
+
+SQLite is the default for development and small installations. Under
+concurrent requests a transaction that reads and then writes, begun with
+SQLite's default deferred BEGIN, can fail with "database is locked" however
+long the busy timeout is, because the lock upgrade cannot wait. Every
+transaction therefore starts with BEGIN IMMEDIATE, which takes the write lock
+up front and waits for it (up to the busy timeout) instead of failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from app.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Return the SQLAlchemy engine options suited to the database in `url`."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    # PostgreSQL: drop connections the server closed, and keep the pool small
+    # enough that two workers never exhaust max_connections.
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's "begin" event below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _on_sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """Attach the SQLite pragmas and immediate transactions to `engine`."""
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _on_sqlite_connect)
+        sa.event.listen(engine, "begin", _on_sqlite_begin)
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-SQLAlchemy to `app` and tune its engine."""
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+__all__ = ["db", "init_app", "configure_engine", "engine_options"]

@@ -1,0 +1,149 @@
+"""Application settings, read from the environment.
+
+Each class is one environment. Secrets never have a production default: the
+production settings refuse to load until they are set, and say what to set.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting the chosen environment needs is missing or unsafe."""
+
+
+def _database_url(url: str) -> str:
+    """Return `url` normalised so that SQLAlchemy picks psycopg 3 for PostgreSQL."""
+    # Hosting platforms hand out "postgres://" URLs; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'community_voice.db'}"
+    )
+    SQLALCHEMY_RECORD_QUERIES = False
+    REDIS_URL: str | None = os.environ.get("REDIS_URL") or None
+
+    # Sessions: a staff member is signed out after 30 idle minutes, and the
+    # cookie is only ever sent to this site over the page's own requests.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "cv_session"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=30)
+
+    # Uploads and form posts larger than this are refused before they are read.
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+    WTF_CSRF_ENABLED = True
+    # The CSRF token lives as long as the signed-in session can.
+    WTF_CSRF_TIME_LIMIT = 3600
+
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = False
+    SIGN_IN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+    SIGN_IN_ATTEMPTS_PER_ADDRESS = "50 per 15 minutes"
+
+    HSTS = False
+    SERVICE_NAME = "Community Voice"
+    COUNCIL_NAME = "Leicester City Council"
+    # Invitations to set a password stay valid this long.
+    INVITATION_LIFETIME = timedelta(days=7)
+
+    @classmethod
+    def validate(cls) -> None:
+        """Raise ConfigError when a required setting is missing."""
+
+    @classmethod
+    def as_dict(cls) -> dict[str, Any]:
+        """Return the upper-case settings of this class and its parents."""
+        return {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+
+
+class DevelopmentConfig(Config):
+    """A developer's machine: SQLite under instance/, a throwaway key if none is set."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-key-not-for-production-use-0000"
+
+
+class TestConfig(Config):
+    """The test suite: its own database, no rate limits unless a test turns them on."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-long-enough-000000"
+    # .ci/run points TEST_DATABASE_URL at PostgreSQL for its second pass.
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'test.db'}"
+    )
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None
+
+
+class ProductionConfig(Config):
+    """A council server: secrets and the database come only from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse to start without a strong SECRET_KEY and an explicit DATABASE_URL."""
+        key = cls.SECRET_KEY or ""
+        if len(key.encode()) < 32:
+            raise ConfigError(
+                "Set SECRET_KEY to a random value of at least 32 bytes "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if not os.environ.get("DATABASE_URL"):
+            raise ConfigError(
+                "Set DATABASE_URL to the production database "
+                "(for example postgresql://user@host/community_voice)."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    """Return the settings class for `name`, or for APP_ENV (default development)."""
+    name = (name or os.environ.get("APP_ENV") or "development").lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"APP_ENV must be one of {', '.join(CONFIGS)}; got {name!r}."
+        ) from None
