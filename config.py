@@ -7,6 +7,7 @@ production settings refuse to load until they are set, and say what to set.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -94,17 +95,20 @@ class DevelopmentConfig(Config):
 
 
 class TestConfig(Config):
-    """The test suite: its own database, no rate limits unless a test turns them on."""
+    """The test suite: its own database, and address limits high enough for a test run."""
 
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key-that-is-long-enough-000000"
-    # .ci/run points TEST_DATABASE_URL at PostgreSQL for its second pass.
+    # .ci/run points TEST_DATABASE_URL at PostgreSQL for its second pass. The
+    # SQLite file is per process, so two test runs never share a database.
     SQLALCHEMY_DATABASE_URI = _database_url(
-        os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'test.db'}"
+        os.environ.get("TEST_DATABASE_URL")
+        or f"sqlite:///{Path(tempfile.gettempdir()) / f'community-voice-test-{os.getpid()}.db'}"
     )
-    RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Every test signs in from 127.0.0.1; tests of the limit itself lower it.
+    SIGN_IN_ATTEMPTS_PER_ADDRESS = "100000 per 15 minutes"
     REDIS_URL = None
 
 

@@ -60,7 +60,7 @@ class Match:
     source: str
 
 
-_NEGATION_WINDOW = 3
+_NEGATION_WINDOW = 2
 # "not just about fear" affirms fear rather than rejecting it
 _NOT_REJECTING = frozenset({"just", "only", "simply", "merely", "solely", "alway", "onli"})
 
@@ -111,6 +111,8 @@ class RuleSet:
                 alts.append(tuple(atoms))
             return alts
         if word.startswith("="):
+            if word.endswith("*") and len(word) > 2:
+                return [((_PREFIX, word[1:-1].lower()),)]
             norm, _, _ = self.normaliser.normalise(word[1:])
             return [((_EXACT, norm),)]
         if word.endswith("*") and len(word) > 1:

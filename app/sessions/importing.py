@@ -16,13 +16,14 @@ line loader and the tests. Messages are written for a community lead.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -123,7 +124,7 @@ class RowError:
     message: str
 
 
-class ImportRejected(Exception):
+class ImportRejected(Exception):  # noqa: N818 - name shared with the views and services
     """The file was read but some rows are invalid; ``errors`` lists every problem."""
 
     def __init__(self, errors: list[RowError]) -> None:
@@ -484,7 +485,7 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:
             workbook = load_workbook(
                 io.BytesIO(data), read_only=True, data_only=False, keep_links=False
             )
-    except Exception:  # noqa: BLE001 - openpyxl raises many types for damaged files
+    except Exception:  # openpyxl raises many different types for damaged files
         raise ImportFileError(
             "This Excel file can't be opened: it may be damaged or not a real .xlsx file. Open "
             "it in Excel, save it again as an Excel Workbook (.xlsx) and try again."
@@ -509,7 +510,7 @@ def _iter_xlsx(workbook: Workbook) -> Iterator[tuple[int, list[str]]]:
                     yield number, [_cell_text(value) for value in values]
         except ImportFileError:
             raise
-        except Exception:  # noqa: BLE001 - damaged sheet XML surfaces here, lazily
+        except Exception:  # damaged sheet XML surfaces here, lazily
             raise ImportFileError(
                 "Part of this Excel file is damaged and can't be read. Open it in Excel, save "
                 "it again as an Excel Workbook (.xlsx) and try again."
@@ -552,8 +553,13 @@ def _header_key(value: str) -> str:
     return re.sub(r"[\s\-]+", "_", clean_text(value).casefold())
 
 
-def _rows_to_dicts(table: Iterable[tuple[int, list[str]]]) -> list[dict[str, str]]:
-    iterator = iter(table)
+def _rows_to_dicts(table: Iterator[tuple[int, list[str]]]) -> list[dict[str, str]]:
+    # Close the reader even when we stop early, so an XLSX workbook is released now.
+    with contextlib.closing(table) if isinstance(table, Generator) else contextlib.nullcontext():
+        return _collect_rows(table)
+
+
+def _collect_rows(iterator: Iterator[tuple[int, list[str]]]) -> list[dict[str, str]]:
     header: list[str] | None = None
     header_row = 0
     for number, values in iterator:

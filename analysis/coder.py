@@ -1,0 +1,182 @@
+"""The theme coder: rules compiled from the codebook, combined with a learned layer."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .codebook import Codebook
+from .model import ThemeModel
+from .rules import Match, RuleSet
+from .textproc import Normaliser, Token
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeCode:
+    """One theme assigned to a text: its id, a score in [0, 1] and evidence spans.
+
+    ``evidence`` holds (start, end) character offsets into the original text;
+    ``source`` says what assigned it: "rules", "model" or "rules+model".
+    """
+
+    theme: str
+    score: float
+    evidence: tuple[Span, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodingResult:
+    """The coding of one text: themes (best first), concepts, and the coder version."""
+
+    themes: tuple[ThemeCode, ...]
+    concepts: tuple[str, ...]
+    coder_version: str
+    question: str | None = None
+
+    @property
+    def theme_ids(self) -> list[str]:
+        """Ids of the assigned themes."""
+        return [t.theme for t in self.themes]
+
+
+@dataclass(slots=True)
+class CoderSettings:
+    """Decision thresholds of the combined coder (tuned by cross-validation)."""
+
+    rule_threshold: float = 0.5  # a rule match at least this strong assigns on its own
+    model_only_threshold: float = 0.9  # model probability that assigns without any rule
+    weak_rule_threshold: float = 0.35  # model probability that confirms a weak rule match
+    veto_threshold: float = 0.0  # model probability below which a rule match is dropped
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class Coder:
+    """Codes free-text responses into codebook themes.
+
+    Build it with :func:`analysis.load_coder`; it is immutable after construction
+    and safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        codebook: Codebook,
+        model: ThemeModel | None = None,
+        settings: CoderSettings | None = None,
+    ) -> None:
+        self.codebook = codebook
+        self.normaliser = Normaliser(codebook.variants)
+        self.rules = RuleSet(codebook, self.normaliser)
+        self.theme_ids: list[str] = list(codebook.theme_ids)
+        self.settings = settings or CoderSettings()
+        self.model = model if model is not None and model.usable_for(self.theme_ids) else None
+        self._model_index = (
+            [self.model.theme_index.get(t, -1) for t in self.theme_ids] if self.model is not None else []
+        )
+        self._concepts = {t.id: t.concepts for t in codebook.active_themes}
+        self._concept_order = list(codebook.concepts)
+
+    @property
+    def version(self) -> str:
+        """Identifies the rules and model that make the codes, e.g. ``rules-1.3.ab12cd34+model-9f8e7d6c``."""
+        rules = f"rules-{self.codebook.version}.{self.codebook.patterns_version}.{self.codebook.fingerprint}"
+        if self.model is None:
+            return rules
+        return f"{rules}+model-{self.model.digest}"
+
+    def tokens(self, text: str) -> list[Token]:
+        """The tokens the coder sees, with offsets into ``text``."""
+        return self.normaliser.tokens(text)
+
+    def rule_matches(self, text: str) -> list[Match]:
+        """Surviving rule matches for ``text`` (for debugging and explanation)."""
+        return self.rules.matches(self.tokens(text))
+
+    def code(self, text: str | None, question: str | None = None, *, rules_only: bool = False) -> CodingResult:
+        """Code one text. ``question`` is the question id it answers, if known."""
+        if not text or not text.strip():
+            return CodingResult((), (), self.version, question)
+        tokens = self.normaliser.tokens(text)
+        matches = self.rules.matches(tokens)
+        n = len(self.theme_ids)
+        rule_score = [0.0] * n
+        spans: list[list[Span]] = [[] for _ in range(n)]
+        seen: set[tuple[int, str]] = set()
+        for m in sorted(matches, key=lambda m: -m.score):
+            spans[m.theme].append((tokens[m.first].start, tokens[m.last].end))
+            if (m.theme, m.source) in seen:
+                continue
+            seen.add((m.theme, m.source))
+            s = rule_score[m.theme]
+            rule_score[m.theme] = m.score if s == 0.0 else 1.0 - (1.0 - s) * (1.0 - m.score * 0.3)
+        probs: list[float] | None = None
+        feat_spans: dict[str, list[Span]] = {}
+        if self.model is not None and not rules_only:
+            feats = self.model.features(tokens, question, matches, self.theme_ids, feat_spans)
+            raw = self.model.probabilities(feats)
+            probs = [raw[i] if i >= 0 else 0.0 for i in self._model_index]
+        st = self.settings
+        out: list[ThemeCode] = []
+        for i, tid in enumerate(self.theme_ids):
+            r = rule_score[i]
+            if probs is None:
+                if r >= st.rule_threshold:
+                    out.append(ThemeCode(tid, round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
+                continue
+            p = probs[i]
+            if r >= st.rule_threshold and p >= st.veto_threshold:
+                score = 1.0 - (1.0 - r) * (1.0 - p) ** 0.5
+                out.append(ThemeCode(tid, round(min(score, 1.0), 3), _merge(spans[i]), "rules+model"))
+            elif r > 0.0 and p >= st.weak_rule_threshold:
+                score = max(p, r)
+                out.append(ThemeCode(tid, round(min(score, 1.0), 3), _merge(spans[i]), "rules+model"))
+            elif p >= st.model_only_threshold:
+                assert self.model is not None
+                ev = self.model.evidence(tid, feat_spans)
+                out.append(ThemeCode(tid, round(p, 3), _merge(ev), "model"))
+        out.sort(key=lambda t: -t.score)
+        ids = [t.theme for t in out]
+        return CodingResult(tuple(out), tuple(self.concepts_for(ids)), self.version, question)
+
+    def code_many(
+        self, texts: Iterable[str | None], questions: Iterable[str | None] | None = None, *, rules_only: bool = False
+    ) -> Iterator[CodingResult]:
+        """Code texts lazily, one result per text, in order."""
+        if questions is None:
+            for text in texts:
+                yield self.code(text, rules_only=rules_only)
+        else:
+            for text, q in zip(texts, questions, strict=True):
+                yield self.code(text, q, rules_only=rules_only)
+
+    def concepts_for(self, theme_ids: Iterable[str]) -> list[str]:
+        """Concepts that follow from these themes through the codebook mapping."""
+        wanted: set[str] = set()
+        for tid in theme_ids:
+            wanted.update(self._concepts.get(tid, ()))
+        return [c for c in self._concept_order if c in wanted] or sorted(wanted)
+
+
+def _merge(spans: list[Span]) -> tuple[Span, ...]:
+    if not spans:
+        return ()
+    spans = sorted(set(spans))
+    out = [spans[0]]
+    for s, e in spans[1:]:
+        ps, pe = out[-1]
+        if s <= pe:
+            out[-1] = (ps, max(pe, e))
+        else:
+            out.append((s, e))
+    return tuple(out)
+
+
+def sigmoid(x: float) -> float:
+    """Logistic function, safe for large magnitudes."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)

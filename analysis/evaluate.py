@@ -1,0 +1,171 @@
+"""Evaluation: per-theme precision, recall, F1 and Cohen's kappa; k-fold cross-validation."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .codebook import Codebook
+from .coder import Coder, CoderSettings
+from .model import ThemeModel, extract_features, train_naive_bayes
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledText:
+    """A text with its gold themes (and the question it answers, if known)."""
+
+    text: str
+    themes: frozenset[str]
+    question: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeScore:
+    """Agreement for one theme."""
+
+    theme: str
+    support: int
+    predicted: int
+    tp: int
+    precision: float
+    recall: float
+    f1: float
+    kappa: float
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Agreement of a coder with gold codes."""
+
+    per_theme: tuple[ThemeScore, ...]
+    micro_precision: float
+    micro_recall: float
+    micro_f1: float
+    macro_f1: float
+    mean_kappa: float
+    n_texts: int
+
+    def format(self) -> str:
+        """Human-readable table."""
+        lines = [f"{'theme':<24} {'n':>4} {'pred':>4} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6}"]
+        for s in self.per_theme:
+            lines.append(
+                f"{s.theme:<24} {s.support:>4} {s.predicted:>4} {s.precision:>6.3f} {s.recall:>6.3f} "
+                f"{s.f1:>6.3f} {s.kappa:>6.3f}"
+            )
+        lines.append("")
+        lines.append(f"texts: {self.n_texts}")
+        lines.append(
+            f"micro-P {self.micro_precision:.3f}  micro-R {self.micro_recall:.3f}  micro-F1 {self.micro_f1:.3f}"
+        )
+        lines.append(f"macro-F1 {self.macro_f1:.3f}  mean kappa {self.mean_kappa:.3f}")
+        return "\n".join(lines)
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def cohen_kappa(tp: int, fp: int, fn: int, tn: int) -> float:
+    """Cohen's kappa for two binary raters from their 2x2 table (1.0 when both agree on all)."""
+    n = tp + fp + fn + tn
+    if n == 0:
+        return 1.0
+    po = (tp + tn) / n
+    pe = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / (n * n)
+    if pe >= 1.0:
+        return 1.0
+    return (po - pe) / (1.0 - pe)
+
+
+def score(gold: Sequence[frozenset[str]], pred: Sequence[set[str] | frozenset[str]], themes: Sequence[str]) -> Report:
+    """Compare predicted theme sets with gold ones.
+
+    Macro-F1 and mean kappa average over the themes that occur in the gold codes
+    (a theme nobody used and the coder never predicted says nothing).
+    """
+    if len(gold) != len(pred):
+        raise ValueError("gold and predictions differ in length")
+    n = len(gold)
+    all_themes = list(themes) + sorted({t for g in gold for t in g} - set(themes))
+    rows: list[ThemeScore] = []
+    tp_all = fp_all = fn_all = 0
+    for t in all_themes:
+        tp = fp = fn = 0
+        for g, p in zip(gold, pred, strict=True):
+            a, b = t in g, t in p
+            if a and b:
+                tp += 1
+            elif b:
+                fp += 1
+            elif a:
+                fn += 1
+        tn = n - tp - fp - fn
+        prec = tp / (tp + fp) if tp + fp else (1.0 if tp + fn == 0 else 0.0)
+        rec = tp / (tp + fn) if tp + fn else (1.0 if tp + fp == 0 else 0.0)
+        rows.append(ThemeScore(t, tp + fn, tp + fp, tp, prec, rec, _f1(prec, rec), cohen_kappa(tp, fp, fn, tn)))
+        tp_all += tp
+        fp_all += fp
+        fn_all += fn
+    mp = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
+    mr = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
+    used = [r for r in rows if r.support > 0]
+    macro = sum(r.f1 for r in used) / len(used) if used else 0.0
+    kappa = sum(r.kappa for r in used) / len(used) if used else 0.0
+    return Report(tuple(rows), mp, mr, _f1(mp, mr), macro, kappa, n)
+
+
+def training_examples(
+    coder: Coder, data: Sequence[LabelledText]
+) -> list[tuple[set[str], set[str]]]:
+    """Feature sets (with rule features from ``coder``) and gold themes, ready for training."""
+    out: list[tuple[set[str], set[str]]] = []
+    for item in data:
+        tokens = coder.tokens(item.text)
+        matches = coder.rules.matches(tokens)
+        feats = extract_features(tokens, item.question, matches, coder.theme_ids)
+        out.append((feats, set(item.themes)))
+    return out
+
+
+def train_model(codebook: Codebook, data: Sequence[LabelledText], **kwargs: float) -> ThemeModel:
+    """Train the learned layer for ``codebook`` on labelled texts."""
+    rules = Coder(codebook)
+    examples = training_examples(rules, data)
+    meta = {"n_examples": len(data), "trainer": "nltk.NaiveBayesClassifier"}
+    return train_naive_bayes(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
+
+
+def folds(n: int, k: int, seed: int = 13) -> list[list[int]]:
+    """Deterministic shuffled k-fold split of range(n)."""
+    if k < 2 or k > n:
+        raise ValueError("k must be between 2 and the number of texts")
+    idx = list(range(n))
+    random.Random(seed).shuffle(idx)
+    return [idx[i::k] for i in range(k)]
+
+
+def cross_validate(
+    codebook: Codebook,
+    gold: Sequence[LabelledText],
+    k: int = 5,
+    extra_training: Sequence[LabelledText] = (),
+    settings: CoderSettings | None = None,
+    seed: int = 13,
+    progress: Callable[[int], None] | None = None,
+    train_kwargs: dict[str, float] | None = None,
+) -> tuple[Report, list[set[str]]]:
+    """k-fold cross-validation: for each fold the learned layer is trained on the
+    other folds plus ``extra_training`` and codes the held-out fold."""
+    preds: list[set[str]] = [set() for _ in gold]
+    for fold in folds(len(gold), k, seed):
+        held = set(fold)
+        train = [g for i, g in enumerate(gold) if i not in held] + list(extra_training)
+        model = train_model(codebook, train, **(train_kwargs or {}))
+        coder = Coder(codebook, model, settings)
+        for i in fold:
+            preds[i] = set(coder.code(gold[i].text, gold[i].question).theme_ids)
+        if progress is not None:
+            progress(len(fold))
+    return score([g.themes for g in gold], preds, codebook.theme_ids), preds
