@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .codebook import Codebook
 from .coder import Coder, CoderSettings
-from .model import ThemeModel, extract_features, train_naive_bayes
+from .model import ThemeModel, extract_features, train_logistic, train_naive_bayes
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +129,20 @@ def training_examples(
     return out
 
 
-def train_model(codebook: Codebook, data: Sequence[LabelledText], **kwargs: float) -> ThemeModel:
-    """Train the learned layer for ``codebook`` on labelled texts."""
+def train_model(
+    codebook: Codebook, data: Sequence[LabelledText], trainer: str = "logistic", **kwargs: float
+) -> ThemeModel:
+    """Train the learned layer for ``codebook`` on labelled texts.
+
+    ``trainer`` is ``"logistic"`` (default) or ``"naive_bayes"``.
+    """
     rules = Coder(codebook)
     examples = training_examples(rules, data)
-    meta = {"n_examples": len(data), "trainer": "nltk.NaiveBayesClassifier"}
-    return train_naive_bayes(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
+    if trainer == "naive_bayes":
+        meta = {"n_examples": len(data), "trainer": "naive_bayes"}
+        return train_naive_bayes(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
+    meta = {"n_examples": len(data), "trainer": "logistic"}
+    return train_logistic(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
 
 
 def folds(n: int, k: int, seed: int = 13) -> list[list[int]]:
@@ -155,6 +163,7 @@ def cross_validate(
     seed: int = 13,
     progress: Callable[[int], None] | None = None,
     train_kwargs: dict[str, float] | None = None,
+    trainer: str = "logistic",
 ) -> tuple[Report, list[set[str]]]:
     """k-fold cross-validation: for each fold the learned layer is trained on the
     other folds plus ``extra_training`` and codes the held-out fold."""
@@ -162,7 +171,7 @@ def cross_validate(
     for fold in folds(len(gold), k, seed):
         held = set(fold)
         train = [g for i, g in enumerate(gold) if i not in held] + list(extra_training)
-        model = train_model(codebook, train, **(train_kwargs or {}))
+        model = train_model(codebook, train, trainer, **(train_kwargs or {}))
         coder = Coder(codebook, model, settings)
         for i in fold:
             preds[i] = set(coder.code(gold[i].text, gold[i].question).theme_ids)

@@ -77,7 +77,7 @@ def extract_features(
             feats.add("b:" + prev + "_" + stem)
         prev = stem
     for m in matches:
-        feats.add("r:" + theme_ids[m.theme])
+        feats.add(("r:" if m.score >= 0.5 else "rw:") + theme_ids[m.theme])
     if question:
         feats.add("q:" + question)
     return feats
@@ -281,6 +281,79 @@ def train_naive_bayes(
     for feats, labels in examples:
         counts.add(feats, labels)
     return counts.to_model(min_count=min_count, min_weight=min_weight, scale=scale, meta=meta)
+
+
+def train_logistic(
+    examples: Sequence[tuple[set[str], set[str]]],
+    theme_ids: Sequence[str],
+    *,
+    epochs: int = 30,
+    rate: float = 0.2,
+    l2: float = 1e-3,
+    min_count: int = 2,
+    min_weight: float = 0.01,
+    seed: int = 7,
+    meta: Mapping[str, Any] | None = None,
+) -> ThemeModel:
+    """Train one-vs-rest L2-regularised logistic regression by stochastic gradient descent.
+
+    Pure Python over sparse binary features (no numpy); deterministic for a seed.
+    Exported in the same linear JSON format as the Naive Bayes model.
+    """
+    import random
+
+    counts: Counter[str] = Counter()
+    for feats, _ in examples:
+        counts.update(feats)
+    vocab = {f for f, c in counts.items() if c >= min_count}
+    k = len(theme_ids)
+    index = {t: i for i, t in enumerate(theme_ids)}
+    rows = [([f for f in sorted(feats) if f in vocab], [index[t] for t in labels if t in index]) for feats, labels in examples]
+    weights: dict[str, list[float]] = {f: [0.0] * k for f in vocab}
+    n = max(len(rows), 1)
+    npos = [0] * k
+    for _, ys in rows:
+        for i in ys:
+            npos[i] += 1
+    bias = [math.log((c + 0.5) / (n - c + 0.5)) for c in npos]
+    order = list(range(len(rows)))
+    rng = random.Random(seed)
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        lr = rate / (1.0 + epoch * 0.1)
+        for r in order:
+            feats, ys = rows[r]
+            if not feats:
+                continue
+            target = [0.0] * k
+            for i in ys:
+                target[i] = 1.0
+            z = bias[:]
+            vecs = [weights[f] for f in feats]
+            for vec in vecs:
+                for i in range(k):
+                    z[i] += vec[i]
+            grad = [_sigmoid(z[i]) - target[i] for i in range(k)]
+            for i in range(k):
+                bias[i] -= lr * grad[i] * 0.1
+            decay = 1.0 - lr * l2
+            for vec in vecs:
+                for i in range(k):
+                    vec[i] = vec[i] * decay - lr * grad[i]
+    out: dict[str, list[list[float]]] = {}
+    for f, vec in weights.items():
+        pairs = [[i, w] for i, w in enumerate(vec) if abs(w) >= min_weight]
+        if pairs:
+            out[f] = pairs  # type: ignore[assignment]
+    data = {
+        "format": MODEL_FORMAT,
+        "themes": list(theme_ids),
+        "bias": bias,
+        "scale": 1.0,
+        "meta": dict(meta or {}),
+        "weights": out,
+    }
+    return ThemeModel(data)
 
 
 def nltk_log_odds(

@@ -774,6 +774,112 @@ def _required_text(raw: str, label: str, limit: int) -> str | _FieldError:
     return value
 
 
+# A valid session field: (value to store, value as shown to a lead, value to compare).
+_FieldValue = tuple[object, str, object]
+
+
+class _SessionFieldChecker:
+    """Validates the six session fields of a row, remembering results.
+
+    Every row of a session repeats the same session details, so caching on the raw
+    values makes large imports several times faster.
+    """
+
+    def __init__(
+        self, area_names: Sequence[str], allowed_areas: Collection[str] | None, today: date
+    ) -> None:
+        self.today = today
+        self.area_lookup = {_loose_key(name): name for name in area_names}
+        self.area_list = ", ".join(area_names)
+        self.allowed_keys = (
+            None if allowed_areas is None else {_loose_key(area) for area in allowed_areas}
+        )
+        self.allowed_list = ", ".join(
+            name
+            for name in area_names
+            if self.allowed_keys is not None and _loose_key(name) in self.allowed_keys
+        )
+        self.audience_list = ", ".join(AUDIENCES.values())
+        self.cache: dict[
+            tuple[str, ...], tuple[dict[str, _FieldValue | None], list[tuple[str, str]]]
+        ] = {}
+
+    def check(
+        self, raw: tuple[str, ...]
+    ) -> tuple[dict[str, _FieldValue | None], list[tuple[str, str]]]:
+        """Return each field's parsed value (None if invalid) and ``(column, message)`` errors."""
+        cached = self.cache.get(raw)
+        if cached is None:
+            cached = self.cache[raw] = self._check(dict(zip(_SESSION_FIELDS, raw, strict=True)))
+        return cached
+
+    def _check(
+        self, raw: dict[str, str]
+    ) -> tuple[dict[str, _FieldValue | None], list[tuple[str, str]]]:
+        parsed: dict[str, _FieldValue | None] = dict.fromkeys(_SESSION_FIELDS)
+        errors: list[tuple[str, str]] = []
+
+        area_raw = clean_text(raw["area"])
+        area = self.area_lookup.get(_loose_key(area_raw))
+        if not area_raw:
+            errors.append(("area", f"Enter the area. Area must be one of: {self.area_list}"))
+        elif area is None:
+            errors.append(
+                ("area", f"Area must be one of: {self.area_list} (not {_quoted(area_raw)})")
+            )
+        elif self.allowed_keys is not None and _loose_key(area) not in self.allowed_keys:
+            errors.append(
+                (
+                    "area",
+                    "You can only import sessions for your areas "
+                    f"({self.allowed_list or 'none assigned'})",
+                )
+            )
+        else:
+            parsed["area"] = (area, area, area)
+
+        held = _parse_date(raw["held_on"], self.today)
+        if isinstance(held, str):
+            errors.append(("held_on", held))
+        else:
+            parsed["held_on"] = (held, held.strftime("%d/%m/%Y"), held)
+
+        for column, label, limit in (
+            ("venue", "venue", MAX_VENUE_LENGTH),
+            ("facilitator", "facilitator's name", MAX_FACILITATOR_LENGTH),
+        ):
+            text_value = _required_text(raw[column], label, limit)
+            if isinstance(text_value, _FieldError):
+                errors.append((column, text_value.message))
+            else:
+                # Free text compares ignoring case so "Library" and "library" agree.
+                parsed[column] = (text_value, text_value, text_value.casefold())
+
+        audience_raw = clean_text(raw["audience"])
+        audience = _AUDIENCE_LOOKUP.get(_word_key(audience_raw))
+        if audience is not None:
+            parsed["audience"] = (audience, AUDIENCES[audience], audience)
+        elif audience_raw:
+            errors.append(
+                (
+                    "audience",
+                    f"Audience must be one of: {self.audience_list} (not {_quoted(audience_raw)})",
+                )
+            )
+        else:
+            errors.append(
+                ("audience", f"Enter who took part. Audience must be one of: {self.audience_list}")
+            )
+
+        participants = _parse_participants(raw["participants"])
+        if isinstance(participants, str):
+            errors.append(("participants", participants))
+        else:
+            parsed["participants"] = (participants, str(participants), participants)
+
+        return parsed, errors
+
+
 @dataclass
 class _Group:
     session_ref: str
@@ -811,16 +917,8 @@ def parse_session_rows(
     """
     if not rows:
         raise ImportFileError("There are no rows of data to import.")
-    today = today or date.today()
-    area_lookup = {_loose_key(name): name for name in area_names}
-    area_list = ", ".join(area_names)
-    allowed_keys = None if allowed_areas is None else {_loose_key(a) for a in allowed_areas}
-    allowed_list = ", ".join(
-        name for name in area_names if allowed_keys is not None and _loose_key(name) in allowed_keys
-    )
-    audience_list = ", ".join(AUDIENCES.values())
+    checker = _SessionFieldChecker(area_names, allowed_areas, today or date.today())
     question_list = ", ".join(QUESTION_IDS)
-    date_cache: dict[str, date | str] = {}
 
     errors: list[RowError] = []
     groups: dict[str, _Group] = {}
@@ -835,66 +933,9 @@ def parse_session_rows(
         def fail(column: str, message: str, row_number: int = row_number) -> None:
             errors.append(RowError(row_number, column, message))
 
-        # Session fields: value is None when invalid (its error already recorded).
-        parsed: dict[str, tuple[object, str] | None] = {}
-
-        area_raw = clean_text(get("area"))
-        if not area_raw:
-            fail("area", f"Enter the area. Area must be one of: {area_list}")
-            parsed["area"] = None
-        elif (area := area_lookup.get(_loose_key(area_raw))) is None:
-            fail("area", f"Area must be one of: {area_list} (not {_quoted(area_raw)})")
-            parsed["area"] = None
-        elif allowed_keys is not None and _loose_key(area) not in allowed_keys:
-            fail(
-                "area",
-                f"You can only import sessions for your areas ({allowed_list or 'none assigned'})",
-            )
-            parsed["area"] = None
-        else:
-            parsed["area"] = (area, area)
-
-        held_raw = get("held_on")
-        held = date_cache.get(held_raw)
-        if held is None:
-            held = date_cache[held_raw] = _parse_date(held_raw, today)
-        if isinstance(held, str):
-            fail("held_on", held)
-            parsed["held_on"] = None
-        else:
-            parsed["held_on"] = (held, held.strftime("%d/%m/%Y"))
-
-        for column, label, limit in (
-            ("venue", "venue", MAX_VENUE_LENGTH),
-            ("facilitator", "facilitator's name", MAX_FACILITATOR_LENGTH),
-        ):
-            text_value = _required_text(get(column), label, limit)
-            if isinstance(text_value, _FieldError):
-                fail(column, text_value.message)
-                parsed[column] = None
-            else:
-                parsed[column] = (text_value, text_value)
-
-        audience_raw = clean_text(get("audience"))
-        audience = _AUDIENCE_LOOKUP.get(_word_key(audience_raw))
-        if audience is None:
-            if audience_raw:
-                fail(
-                    "audience",
-                    f"Audience must be one of: {audience_list} (not {_quoted(audience_raw)})",
-                )
-            else:
-                fail("audience", f"Enter who took part. Audience must be one of: {audience_list}")
-            parsed["audience"] = None
-        else:
-            parsed["audience"] = (audience, AUDIENCES[audience])
-
-        participants = _parse_participants(get("participants"))
-        if isinstance(participants, str):
-            fail("participants", participants)
-            parsed["participants"] = None
-        else:
-            parsed["participants"] = (participants, str(participants))
+        parsed, field_errors = checker.check(tuple(get(column) for column in _SESSION_FIELDS))
+        for column, message in field_errors:
+            fail(column, message)
 
         question_raw = clean_text(get("question"))
         question = _QUESTION_LOOKUP.get(_word_key(question_raw))
@@ -927,15 +968,14 @@ def parse_session_rows(
             group = groups[group_key] = _Group(session_ref=ref, row=row_number)
 
         for column in _SESSION_FIELDS:
-            value = parsed[column]
-            if value is None:
+            field_value = parsed[column]
+            if field_value is None:
                 continue
-            # Free text compares ignoring case so "Library" and "library" agree.
-            compare = value[0].casefold() if isinstance(value[0], str) else value[0]
+            value, shown, compare = field_value
             first = group.baseline.get(column)
             if first is None:
-                group.baseline[column] = (compare, value[1], row_number)
-                group.values[column] = value[0]
+                group.baseline[column] = (compare, shown, row_number)
+                group.values[column] = value
             elif first[0] != compare:
                 fail(
                     column,

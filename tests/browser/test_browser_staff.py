@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from app.extensions import db
 from app.models import Area, ConversationSession, Response
@@ -21,6 +21,7 @@ from tests.conftest import StaffMember
 Axe = Callable[[Page], None]
 MakeUser = Callable[..., StaffMember]
 MakeSession = Callable[..., int]
+NewContext = Callable[..., BrowserContext]
 
 QUESTION_LABELS = {
     "what_where": "What and where knife crime issues exist within the local area and community",
@@ -147,7 +148,9 @@ def test_lead_records_changes_and_signs_out(app: Flask, page: Page, make_user: M
     page.get_by_role("button", name="Save session").click()
 
     assert "Session updated: 0 added, 1 edited, 0 removed, 6 unchanged." in banner(page)
-    expect(page.get_by_role("listitem").filter(has_text="because they are frightened")).to_be_visible()
+    expect(
+        page.get_by_role("listitem").filter(has_text="because they are frightened")
+    ).to_be_visible()
     expect(page.get_by_text("because they are scared")).to_have_count(0)
     with app.app_context():
         texts = set(db.session.scalars(sa.select(Response.text)))
@@ -158,8 +161,13 @@ def test_lead_records_changes_and_signs_out(app: Flask, page: Page, make_user: M
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     assert "You have signed out." in banner(page)
 
-    page.goto("/sessions/")
+    # The browser's back button does not bring the notes back (they are never cached).
+    page.go_back()
     expect(page).to_have_url(re.compile(r"/sign-in\?next="))
+    expect(page.get_by_text("Belgrave Neighbourhood Centre")).to_have_count(0)
+
+    page.goto("/sessions/")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fsessions%2F$"))
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
 
 
@@ -239,7 +247,9 @@ def test_axe_lead_pages(
     # The details are right but no point was written down.
     fill_session_form(page, notes={})
     page.get_by_role("button", name="Save session").click()
-    expect(page.get_by_role("alert")).to_contain_text("Enter at least one point made in the session")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Enter at least one point made in the session"
+    )
     axe(page)
 
     page.goto(f"/sessions/{session_id}")
@@ -374,47 +384,39 @@ def test_invalid_csv_lists_row_errors_and_saves_nothing(
 
 
 def test_sign_in_and_record_without_javascript(
-    app: Flask, browser: Browser, base_url: str, make_user: MakeUser
+    app: Flask, new_context: NewContext, make_user: MakeUser
 ) -> None:
-    context = browser.new_context(java_script_enabled=False, base_url=base_url)
-    try:
-        page = context.new_page()
-        sign_in(page, make_user(role="lead", areas=("Belgrave",)))
-        # GOV.UK Frontend's scripts did not run.
-        assert "govuk-frontend-supported" not in (page.locator("body").get_attribute("class") or "")
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in(page, make_user(role="lead", areas=("Belgrave",)))
+    # GOV.UK Frontend's scripts did not run.
+    assert "govuk-frontend-supported" not in (page.locator("body").get_attribute("class") or "")
 
-        record_session(page)
+    record_session(page)
 
-        expect(page.get_by_role("heading", level=1)).to_have_text("Session on 14 March 2026")
-        assert "Session saved with 7 points." in banner(page)
-        assert session_count(app) == 1
-    finally:
-        context.close()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Session on 14 March 2026")
+    assert "Session saved with 7 points." in banner(page)
+    assert session_count(app) == 1
 
 
 # --- (e) a narrow screen ---------------------------------------------------------
 
 
-def test_no_horizontal_scroll_at_320px(browser: Browser, base_url: str, make_user: MakeUser) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 640}, base_url=base_url)
-    try:
-        page = context.new_page()
+def test_no_horizontal_scroll_at_320px(new_context: NewContext, make_user: MakeUser) -> None:
+    page = new_context(viewport={"width": 320, "height": 640}).new_page()
 
-        def assert_fits(name: str) -> None:
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= 320, f"{name} is {width}px wide at a 320px viewport"
+    def assert_fits(name: str) -> None:
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 320, f"{name} is {width}px wide at a 320px viewport"
 
-        page.goto("/sign-in")
-        assert_fits("the sign-in page")
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("alert")).to_be_visible()
-        assert_fits("the sign-in page with errors")
+    page.goto("/sign-in")
+    assert_fits("the sign-in page")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_fits("the sign-in page with errors")
 
-        sign_in(page, make_user(role="lead", areas=("Belgrave",)))
-        page.goto("/sessions/new")
-        assert_fits("the record-a-session form")
-        page.get_by_role("button", name="Save session").click()
-        expect(page.get_by_role("alert")).to_be_visible()
-        assert_fits("the record-a-session form with errors")
-    finally:
-        context.close()
+    sign_in(page, make_user(role="lead", areas=("Belgrave",)))
+    page.goto("/sessions/new")
+    assert_fits("the record-a-session form")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_fits("the record-a-session form with errors")
