@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from app.extensions import db
 from app.models import Area, ConversationSession, Response
@@ -96,9 +96,9 @@ def record_session(page: Page) -> None:
     page.get_by_role("button", name="Save session").click()
 
 
-def banner(page: Page) -> str:
-    """The text of the notification banner on the page."""
-    return page.locator(".govuk-notification-banner").inner_text()
+def banner(page: Page) -> Locator:
+    """The notification banner on the page."""
+    return page.locator(".govuk-notification-banner")
 
 
 def write_csv(tmp_path: Path, name: str, text: str) -> Path:
@@ -132,7 +132,7 @@ def test_lead_records_changes_and_signs_out(app: Flask, page: Page, make_user: M
     record_session(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Session on 14 March 2026")
-    assert "Session saved with 7 points." in banner(page)
+    expect(banner(page)).to_contain_text("Session saved with 7 points.")
     for question_id, points in POINTS.items():
         section = page.locator("ul.app-points").nth(list(POINTS).index(question_id))
         expect(section.get_by_role("listitem")).to_have_text(points)
@@ -147,7 +147,9 @@ def test_lead_records_changes_and_signs_out(app: Flask, page: Page, make_user: M
     why.fill("Young people carry knives because they are frightened\nOlder lads recruit them")
     page.get_by_role("button", name="Save session").click()
 
-    assert "Session updated: 0 added, 1 edited, 0 removed, 6 unchanged." in banner(page)
+    expect(banner(page)).to_contain_text(
+        "Session updated: 0 added, 1 edited, 0 removed, 6 unchanged."
+    )
     expect(
         page.get_by_role("listitem").filter(has_text="because they are frightened")
     ).to_be_visible()
@@ -159,7 +161,7 @@ def test_lead_records_changes_and_signs_out(app: Flask, page: Page, make_user: M
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/sign-in$"))
-    assert "You have signed out." in banner(page)
+    expect(banner(page)).to_contain_text("You have signed out.")
 
     # The browser's back button does not bring the notes back (they are never cached).
     page.go_back()
@@ -352,7 +354,7 @@ def test_lead_imports_a_csv(app: Flask, page: Page, tmp_path: Path, make_user: M
     page.get_by_role("button", name="Import notes").click()
 
     expect(page.get_by_role("heading", level=1, name="Sessions")).to_be_visible()
-    assert "Imported 1 session with 2 points." in banner(page)
+    expect(banner(page)).to_contain_text("Imported 1 session with 2 points.")
     expect(page.get_by_role("cell", name="Community centre", exact=True)).to_be_visible()
     assert session_count(app) == 1
 
@@ -394,7 +396,7 @@ def test_sign_in_and_record_without_javascript(
     record_session(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Session on 14 March 2026")
-    assert "Session saved with 7 points." in banner(page)
+    expect(banner(page)).to_contain_text("Session saved with 7 points.")
     assert session_count(app) == 1
 
 
