@@ -21,7 +21,7 @@ from . import DEFAULT_MODEL, QUESTIONS, build_coder, load_codebook
 from .codebook import DATA_DIR, CodebookError
 from .coder import Coder
 from .evaluate import LabelledText, cross_validate, score, training_examples
-from .model import NaiveBayesCounts, ThemeModel, extract_features
+from .model import NaiveBayesCounts, ThemeModel, extract_features, train_logistic
 
 DEFAULT_EXAMPLES = DATA_DIR / "examples.csv"
 csv.field_size_limit(16 * 1024 * 1024)
@@ -274,6 +274,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train the learned layer on labelled CSV files and write the model JSON."""
     rules = _load_coder(args, rules_only=True)
     counts = NaiveBayesCounts(rules.theme_ids)
+    kept: list[tuple[set[str], set[str]]] = []
     unknown: set[str] = set()
     n = 0
     for path in args.gold:
@@ -281,17 +282,25 @@ def cmd_train(args: argparse.Namespace) -> int:
             tokens = rules.tokens(item.text)
             feats = extract_features(tokens, item.question, rules.rules.matches(tokens), rules.theme_ids)
             unknown.update(item.themes - set(rules.theme_ids))
-            counts.add(feats, item.themes)
+            if args.trainer == "naive_bayes":
+                counts.add(feats, item.themes)
+            else:
+                kept.append((feats, set(item.themes)))
             n += 1
     if n == 0:
         raise InputError("no labelled rows with text in the training files")
-    meta = {
+    meta: dict[str, Any] = {
         "n_examples": n,
-        "trainer": "naive Bayes (NLTK NaiveBayesClassifier estimates, streamed)",
+        "trainer": args.trainer,
         "sources": [Path(p).name for p in args.gold],
         "rules": rules.version,
+        "settings": {"model_only_threshold": 0.8, "weak_rule_threshold": 0.5, "veto_threshold": 0.0},
     }
-    model = counts.to_model(min_count=args.min_count, scale=args.scale, meta=meta)
+    if args.trainer == "naive_bayes":
+        meta["settings"] = {"model_only_threshold": 1.01, "weak_rule_threshold": 0.5, "veto_threshold": 0.0}
+        model = counts.to_model(min_count=args.min_count, scale=args.scale, meta=meta)
+    else:
+        model = train_logistic(kept, rules.theme_ids, min_count=args.min_count, meta=meta)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
@@ -340,7 +349,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--themes-column", default="themes")
     p.add_argument("--output", required=True)
     p.add_argument("--min-count", type=int, default=2)
-    p.add_argument("--scale", type=float, default=0.6)
+    p.add_argument("--scale", type=float, default=0.1, help="naive Bayes only: log-odds shrinkage")
+    p.add_argument(
+        "--trainer",
+        choices=("logistic", "naive_bayes"),
+        default="logistic",
+        help="logistic (default; keeps features in memory) or naive_bayes (streamed, flat memory)",
+    )
     p.set_defaults(func=cmd_train)
     return parser
 

@@ -153,6 +153,11 @@ class SessionForm(FlaskForm):
         "One point per line.",
     )
     submission_key = HiddenField(validators=[Length(max=64)])
+
+    def validate_area(self, field: SelectField) -> None:
+        """The first option only prompts the choice; it is not an area."""
+        if not field.data:
+            raise ValidationError("Select the area")
     submit = SubmitField("Save session", widget=GovSubmitInput())
 
 

@@ -142,8 +142,10 @@ def new_session() -> ResponseReturnValue:
         # The same form sent twice (a double click, a refresh): keep the first.
         flash("This session has already been saved.", "success")
         return redirect(url_for("sessions.session_detail", session_id=already_saved.id))
-    if form.validate_on_submit():
-        points = _points_from(form)
+    # Check the points on every submission, so that all errors show at once.
+    form_ok = form.validate_on_submit()
+    points = _points_from(form) if request.method == "POST" else None
+    if form_ok:
         if points is not None:
             try:
                 conversation = services.create_session(
@@ -194,8 +196,9 @@ def edit_session(session_id: int) -> ResponseReturnValue:
             getattr(form, field_name).data = "\n".join(
                 response.text for response in conversation.responses_for(question_id)
             )
-    if form.validate_on_submit():
-        points = _points_from(form)
+    form_ok = form.validate_on_submit()
+    points = _points_from(form) if request.method == "POST" else None
+    if form_ok:
         if points is not None:
             try:
                 changes = services.update_session(

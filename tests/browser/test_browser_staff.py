@@ -403,7 +403,9 @@ def test_sign_in_and_record_without_javascript(
 # --- (e) a narrow screen ---------------------------------------------------------
 
 
-def test_no_horizontal_scroll_at_320px(new_context: NewContext, make_user: MakeUser) -> None:
+def test_no_horizontal_scroll_at_320px(
+    new_context: NewContext, make_user: MakeUser, make_session: MakeSession
+) -> None:
     page = new_context(viewport={"width": 320, "height": 640}).new_page()
 
     def assert_fits(name: str) -> None:
@@ -422,3 +424,10 @@ def test_no_horizontal_scroll_at_320px(new_context: NewContext, make_user: MakeU
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert_fits("the record-a-session form with errors")
+    expect(page.get_by_text("Select the area").first).to_be_visible()
+    expect(page.get_by_text("Enter at least one point made in the session").first).to_be_visible()
+
+    make_session(area="Belgrave", venue="A venue with a rather long name for a narrow screen")
+    page.goto("/sessions/")
+    expect(page.get_by_role("region", name="Sessions")).to_be_visible()
+    assert_fits("the sessions list")

@@ -75,7 +75,7 @@ def test_invalid_rows_are_all_reported_and_nothing_is_saved(
     soup = BeautifulSoup(html, "html.parser")
     rows = [
         tuple(cell.get_text(strip=True) for cell in row.select("td"))
-        for row in soup.select("#import-problems + table tbody tr")
+        for row in soup.select("#import-problems + .app-table-container table tbody tr")
     ]
     columns = {(row[0], row[1]) for row in rows}
     assert ("3", "area") in columns
