@@ -99,7 +99,7 @@ class TestConfig(Config):
 
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-that-is-long-enough-000000"
+    SECRET_KEY = "test-secret-key-that-is-long-enough-000000"  # noqa: S105 (tests only)
     # .ci/run points TEST_DATABASE_URL at PostgreSQL for its second pass. The
     # SQLite file is per process, so two test runs never share a database.
     SQLALCHEMY_DATABASE_URI = _database_url(
@@ -148,6 +148,4 @@ def config_for(name: str | None = None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise ConfigError(
-            f"APP_ENV must be one of {', '.join(CONFIGS)}; got {name!r}."
-        ) from None
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}; got {name!r}.") from None

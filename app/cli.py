@@ -50,7 +50,8 @@ def create_user_command(
     known = {a.name.lower(): a for a in db.session.scalars(sa.select(Area))}
     unknown = [a for a in areas if a.lower() not in known]
     if unknown:
-        _fail(f"unknown area {', '.join(unknown)}; areas are: {', '.join(a.name for a in known.values())}")
+        names = ", ".join(area.name for area in known.values())
+        _fail(f"unknown area {', '.join(unknown)}; areas are: {names}")
     try:
         user = create_user(
             email=email,

@@ -61,4 +61,4 @@ def init_app(app: Flask) -> None:
         configure_engine(db.engine)
 
 
-__all__ = ["db", "init_app", "configure_engine", "engine_options"]
+__all__ = ["configure_engine", "db", "engine_options", "init_app"]

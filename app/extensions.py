@@ -9,8 +9,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase
 from govuk_frontend_wtf.main import WTFormsHelpers
+from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic alter tables on SQLite (batch mode) and keep
 # PostgreSQL and SQLite schemas identical.

@@ -25,8 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 AREAS = [
-    "Belgrave", "Braunstone", "Beaumont Leys", "New Parks",
-    "Saffron/Eyres Monsell", "Highfields", "St. Matthews", "City centre",
+    "Belgrave",
+    "Braunstone",
+    "Beaumont Leys",
+    "New Parks",
+    "Saffron/Eyres Monsell",
+    "Highfields",
+    "St. Matthews",
+    "City centre",
 ]
 QUESTIONS = ["what_where", "why", "impact", "help"]
 PHRASES = [
@@ -47,16 +53,33 @@ def write_csv(path: Path, rows: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["session_ref", "area", "held_on", "venue", "audience", "participants",
-             "facilitator", "question", "text"]
+            [
+                "session_ref",
+                "area",
+                "held_on",
+                "venue",
+                "audience",
+                "participants",
+                "facilitator",
+                "question",
+                "text",
+            ]
         )
         for index in range(rows):
             session = index // 20
-            writer.writerow([
-                f"BENCH-{session:05d}", AREAS[session % 8], f"{1 + session % 28:02d}/03/2026",
-                "Community centre", "residents", 10 + session % 30, "Bench Facilitator",
-                QUESTIONS[index % 4], f"{rng.choice(PHRASES)} ({index})",
-            ])
+            writer.writerow(
+                [
+                    f"BENCH-{session:05d}",
+                    AREAS[session % 8],
+                    f"{1 + session % 28:02d}/03/2026",
+                    "Community centre",
+                    "residents",
+                    10 + session % 30,
+                    "Bench Facilitator",
+                    QUESTIONS[index % 4],
+                    f"{rng.choice(PHRASES)} ({index})",
+                ]
+            )
 
 
 def main() -> None:
@@ -82,8 +105,11 @@ def main() -> None:
             subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
         started = time.perf_counter()
         result = subprocess.run(
-            flask + ["sessions", "import", str(data_file)],
-            cwd=ROOT, env=env, capture_output=True, text=True,
+            [*flask, "sessions", "import", str(data_file)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         elapsed = time.perf_counter() - started
         if result.returncode != 0:

@@ -99,10 +99,14 @@ class StaffMember:
 def make_user(app: Flask) -> Callable[..., StaffMember]:
     """Create a staff account; returns its id, email and password."""
 
-    def make(role: str = "lead", areas: tuple[str, ...] = ("Belgrave",), **fields: Any) -> StaffMember:
+    def make(
+        role: str = "lead", areas: tuple[str, ...] = ("Belgrave",), **fields: Any
+    ) -> StaffMember:
         password = fields.pop("password", "a long enough password 1")
         with app.app_context():
-            user = UserFactory(role=role, area_names=areas if role == "lead" else (), password=password, **fields)
+            user = UserFactory(
+                role=role, area_names=areas if role == "lead" else (), password=password, **fields
+            )
             db.session.commit()
             member = StaffMember(
                 user.id, user.email, password, user.role, tuple(sorted(user.area_ids))
@@ -150,7 +154,9 @@ def csrf_token(html: str) -> str:
 
 
 @pytest.fixture
-def signed_in(client: FlaskClient, make_user: Callable[..., StaffMember]) -> Callable[..., StaffMember]:
+def signed_in(
+    client: FlaskClient, make_user: Callable[..., StaffMember]
+) -> Callable[..., StaffMember]:
     """Create a user of a role and sign the client in as them."""
 
     def as_role(role: str = "lead", areas: tuple[str, ...] = ("Belgrave",)) -> StaffMember:

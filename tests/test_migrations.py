@@ -52,10 +52,12 @@ def test_concurrent_read_then_write_transactions_never_fail(app: Flask) -> None:
             with app.app_context():
                 for attempt in range(15):
                     db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
-                    db.session.add(AuditEvent(action="concurrency_test", details={"n": number, "a": attempt}))
+                    db.session.add(
+                        AuditEvent(action="concurrency_test", details={"n": number, "a": attempt})
+                    )
                     db.session.commit()
                 db.session.remove()
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]

@@ -130,9 +130,7 @@ def reissue_invitation(user_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.user", user_id=person.id))
     try:
-        token = services.new_invitation(
-            person, _admin(), current_app.config["INVITATION_LIFETIME"]
-        )
+        token = services.new_invitation(person, _admin(), current_app.config["INVITATION_LIFETIME"])
     except AccountError as problem:
         db.session.rollback()
         flash(str(problem), "error")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -48,9 +47,7 @@ def authenticate(email: str, password: str, throttle: SignInThrottle) -> User | 
     if user is None or not password_ok or not user.active:
         throttle.record_failure(email)
         reason = "unknown" if user is None else ("inactive" if password_ok else "password")
-        audit.record(
-            "sign_in_failed", actor=user, actor_label=email, details={"reason": reason}
-        )
+        audit.record("sign_in_failed", actor=user, actor_label=email, details={"reason": reason})
         db.session.commit()
         return None
     throttle.reset(email)

@@ -17,9 +17,7 @@ class SignInThrottle:
     """Counts failed sign-ins per account within a moving window."""
 
     def __init__(self, storage_uri: str, limit: str) -> None:
-        self._limiter = strategies.MovingWindowRateLimiter(
-            storage.storage_from_string(storage_uri)
-        )
+        self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
         self._item: RateLimitItem = parse(limit)
 
     def is_locked(self, email: str) -> bool:

@@ -35,7 +35,10 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("admin@demo.community-voice.org.uk", "Alex Admin", "admin", "demo-admin-pass-2026"),
     DemoUser(
-        "strategy@demo.community-voice.org.uk", "Sam Strategy", "strategy", "demo-strategy-pass-2026"
+        "strategy@demo.community-voice.org.uk",
+        "Sam Strategy",
+        "strategy",
+        "demo-strategy-pass-2026",
     ),
     DemoUser(
         "lead@demo.community-voice.org.uk",

@@ -59,7 +59,9 @@ def _notes_field(label: str, hint: str) -> StringField:
             Optional(),
             Length(
                 max=MAX_NOTES_LENGTH,
-                message=f"Notes under one question must be {MAX_NOTES_LENGTH:,} characters or fewer",
+                message=(
+                    f"Notes under one question must be {MAX_NOTES_LENGTH:,} characters or fewer"
+                ),
             ),
         ],
     )
@@ -149,7 +151,8 @@ class SessionForm(FlaskForm):
         "One point per line.",
     )
     notes_help = _notes_field(
-        "How communities, organisations and services can help to reduce knife crime and serious violence",
+        "How communities, organisations and services can help to reduce knife crime "
+        "and serious violence",
         "One point per line.",
     )
     submission_key = HiddenField(validators=[Length(max=64)])
@@ -158,6 +161,7 @@ class SessionForm(FlaskForm):
         """The first option only prompts the choice; it is not an area."""
         if not field.data:
             raise ValidationError("Select the area")
+
     submit = SubmitField("Save session", widget=GovSubmitInput())
 
 
@@ -189,7 +193,7 @@ class FilterForm(FlaskForm):
     audience = SelectField(
         "Who took part",
         widget=GovSelect(),
-        choices=[("", "Any")] + list(AUDIENCES.items()),
+        choices=[("", "Any"), *AUDIENCES.items()],
         validators=[Optional()],
     )
     held_from = DateField(

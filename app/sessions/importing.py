@@ -124,7 +124,7 @@ class RowError:
     message: str
 
 
-class ImportRejected(Exception):  # noqa: N818 - name shared with the views and services
+class ImportRejected(Exception):
     """The file was read but some rows are invalid; ``errors`` lists every problem."""
 
     def __init__(self, errors: list[RowError]) -> None:

@@ -20,8 +20,7 @@ from app.auth.permissions import (
 from app.extensions import db
 from app.models import Area, ConversationSession, User
 from app.reference import AUDIENCES, QUESTION_IDS
-from app.sessions import bp
-from app.sessions import services
+from app.sessions import bp, services
 from app.sessions.forms import QUESTION_FIELDS, DeleteForm, FilterForm, ImportForm, SessionForm
 from app.sessions.importing import (
     MAX_TEXT_LENGTH,
@@ -142,30 +141,29 @@ def new_session() -> ResponseReturnValue:
         # The same form sent twice (a double click, a refresh): keep the first.
         flash("This session has already been saved.", "success")
         return redirect(url_for("sessions.session_detail", session_id=already_saved.id))
-    # Check the points on every submission, so that all errors show at once.
+    # The points are checked on every submission, so that all errors show at once.
     form_ok = form.validate_on_submit()
     points = _points_from(form) if request.method == "POST" else None
-    if form_ok:
-        if points is not None:
-            try:
-                conversation = services.create_session(
-                    user, _details_from(form), points, form.submission_key.data
-                )
-            except services.AreaNotAllowed:
-                form.area.errors = ["Select one of your areas"]
-            else:
-                try:
-                    db.session.commit()
-                except sa.exc.IntegrityError:
-                    # Two copies of the form arrived at once and the other won.
-                    db.session.rollback()
-                    saved = services.find_by_submission_key(user, form.submission_key.data)
-                    if saved is None:
-                        raise
-                    return redirect(url_for("sessions.session_detail", session_id=saved.id))
-                count = len(conversation.responses)
-                flash(f"Session saved with {count} point{'s' if count != 1 else ''}.", "success")
-                return redirect(url_for("sessions.session_detail", session_id=conversation.id))
+    if form_ok and points is not None:
+        try:
+            conversation = services.create_session(
+                user, _details_from(form), points, form.submission_key.data
+            )
+            db.session.commit()
+        except services.AreaNotAllowed:
+            db.session.rollback()
+            form.area.errors = ["Select one of your areas"]
+        except sa.exc.IntegrityError:
+            # Two copies of the form arrived at the same moment and the other won.
+            db.session.rollback()
+            saved = services.find_by_submission_key(user, form.submission_key.data)
+            if saved is None:
+                raise
+            return redirect(url_for("sessions.session_detail", session_id=saved.id))
+        else:
+            count = len(conversation.responses)
+            flash(f"Session saved with {count} point{'s' if count != 1 else ''}.", "success")
+            return redirect(url_for("sessions.session_detail", session_id=conversation.id))
     return render_template("sessions/form.html", title="Record a session", form=form)
 
 
@@ -198,22 +196,20 @@ def edit_session(session_id: int) -> ResponseReturnValue:
             )
     form_ok = form.validate_on_submit()
     points = _points_from(form) if request.method == "POST" else None
-    if form_ok:
-        if points is not None:
-            try:
-                changes = services.update_session(
-                    _user(), conversation, _details_from(form), points
-                )
-            except services.AreaNotAllowed:
-                form.area.errors = ["Select one of your areas"]
-            else:
-                db.session.commit()
-                flash(
-                    f"Session updated: {changes.added} added, {changes.edited} edited, "
-                    f"{changes.removed} removed, {changes.kept} unchanged.",
-                    "success",
-                )
-                return redirect(url_for("sessions.session_detail", session_id=conversation.id))
+    if form_ok and points is not None:
+        try:
+            changes = services.update_session(_user(), conversation, _details_from(form), points)
+            db.session.commit()
+        except services.AreaNotAllowed:
+            db.session.rollback()
+            form.area.errors = ["Select one of your areas"]
+        else:
+            flash(
+                f"Session updated: {changes.added} added, {changes.edited} edited, "
+                f"{changes.removed} removed, {changes.kept} unchanged.",
+                "success",
+            )
+            return redirect(url_for("sessions.session_detail", session_id=conversation.id))
     return render_template(
         "sessions/form.html", title="Change session", form=form, conversation=conversation
     )

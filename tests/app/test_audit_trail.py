@@ -27,7 +27,10 @@ def test_no_password_or_note_text_in_audit_rows_or_logs(
     lead = make_user(role="lead", areas=("Belgrave",))
     caplog.set_level(logging.DEBUG)
     token = csrf_token(client.get("/sign-in").get_data(as_text=True))
-    client.post("/sign-in", data={"email": lead.email, "password": "wrong-password-typed", "csrf_token": token})
+    client.post(
+        "/sign-in",
+        data={"email": lead.email, "password": "wrong-password-typed", "csrf_token": token},
+    )
     sign_in(client, lead)
     html = client.get("/sessions/new").get_data(as_text=True)
     import re

@@ -57,7 +57,11 @@ def test_invitation_link_lets_the_person_set_a_password_once(
     assert "Password must be 12 characters or more" in short.get_data(as_text=True)
     done = invited.post(
         path,
-        data={"csrf_token": token, "password": "purple otter lamp 42", "confirm": "purple otter lamp 42"},
+        data={
+            "csrf_token": token,
+            "password": "purple otter lamp 42",
+            "confirm": "purple otter lamp 42",
+        },
     )
     assert done.status_code == 302
     assert invited.get(path).status_code == 404
@@ -125,7 +129,11 @@ def test_deactivating_signs_the_person_out_and_blocks_sign_in(
     page = lead_client.get("/sign-in")
     failed = lead_client.post(
         "/sign-in",
-        data={"email": lead.email, "password": lead.password, "csrf_token": csrf_token(page.get_data(as_text=True))},
+        data={
+            "email": lead.email,
+            "password": lead.password,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
     )
     assert "Enter a correct email address and password" in failed.get_data(as_text=True)
     token = csrf_token(client.get(f"/admin/users/{lead.id}").get_data(as_text=True))
@@ -157,11 +165,15 @@ def test_reissued_link_replaces_the_old_one(
     first_link = first.select_one("#invitation-link")
     assert first_link is not None
     with app.app_context():
-        user_id = db.session.scalar(sa.select(User.id).where(User.email == "nadia.lead@example.org"))
+        user_id = db.session.scalar(
+            sa.select(User.id).where(User.email == "nadia.lead@example.org")
+        )
         db.session.remove()
     token = csrf_token(client.get(f"/admin/users/{user_id}").get_data(as_text=True))
     second = client.post(f"/admin/users/{user_id}/invitation", data={"csrf_token": token})
-    second_link = BeautifulSoup(second.get_data(as_text=True), "html.parser").select_one("#invitation-link")
+    second_link = BeautifulSoup(second.get_data(as_text=True), "html.parser").select_one(
+        "#invitation-link"
+    )
     assert second_link is not None
     old_path = first_link.get_text(strip=True).removeprefix("http://localhost")
     new_path = second_link.get_text(strip=True).removeprefix("http://localhost")

@@ -174,7 +174,9 @@ def test_cookie_carries_a_session_token_not_the_user_id(
     assert len(data["_user_id"]) >= 40
 
 
-def test_passwords_are_stored_as_argon2id(app: Flask, make_user: Callable[..., StaffMember]) -> None:
+def test_passwords_are_stored_as_argon2id(
+    app: Flask, make_user: Callable[..., StaffMember]
+) -> None:
     member = make_user()
     with app.app_context():
         user = db.session.get(User, member.id)
@@ -190,12 +192,17 @@ def test_next_parameter_cannot_redirect_off_site(
     member = make_user()
     response = _post_sign_in(client, member.email, member.password, "//evil.example/steal")
     assert response.headers["Location"] == "/"  # type: ignore[attr-defined]
-    client.post("/sign-out", data={"csrf_token": csrf_token(client.get("/sessions/").get_data(as_text=True))})
+    client.post(
+        "/sign-out",
+        data={"csrf_token": csrf_token(client.get("/sessions/").get_data(as_text=True))},
+    )
     response = _post_sign_in(client, member.email, member.password, "/sessions/new")
     assert response.headers["Location"] == "/sessions/new"  # type: ignore[attr-defined]
 
 
-def test_sign_out_needs_a_post_with_csrf(client: FlaskClient, make_user: Callable[..., StaffMember]) -> None:
+def test_sign_out_needs_a_post_with_csrf(
+    client: FlaskClient, make_user: Callable[..., StaffMember]
+) -> None:
     sign_in(client, make_user())
     assert client.get("/sign-out").status_code == 405
     assert client.post("/sign-out").status_code == 400

@@ -19,8 +19,8 @@ from tests.conftest import StaffMember, csrf_token
 HEADER = "session_ref,area,held_on,venue,audience,participants,facilitator,question,text\n"
 VALID = HEADER + (
     "BEL-1,Belgrave,14/03/2026,Library,residents,12,Asha,what_where,Fights by the shops\n"
-    "BEL-1,Belgrave,14/03/2026,Library,residents,12,Asha,why,\"Scared, so they carry\"\n"
-    "BEL-1,Belgrave,14/03/2026,Library,residents,12,Asha,help,=HYPERLINK(\"http://x\")\n"
+    'BEL-1,Belgrave,14/03/2026,Library,residents,12,Asha,why,"Scared, so they carry"\n'
+    'BEL-1,Belgrave,14/03/2026,Library,residents,12,Asha,help,=HYPERLINK("http://x")\n'
     "BEL-2,Highfields,2026-03-20,Mosque hall,parents_families,20,Asha,impact,Parents worry\n"
 )
 INVALID = HEADER + (
@@ -59,7 +59,9 @@ def test_valid_csv_is_imported_and_audited(
     with app.app_context():
         formula = db.session.scalar(sa.select(Response.text).where(Response.question_id == "help"))
         assert formula == '=HYPERLINK("http://x")'
-        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "sessions_imported"))
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "sessions_imported")
+        )
         assert event is not None
         assert event.details == {"filename": "notes.csv", "sessions": 2, "responses": 4}
         db.session.remove()
@@ -105,7 +107,9 @@ def test_importing_the_same_file_twice_saves_it_once(
     assert _counts(app) == (2, 4)
 
 
-def test_xlsx_import(app: Flask, client: FlaskClient, signed_in: Callable[..., StaffMember]) -> None:
+def test_xlsx_import(
+    app: Flask, client: FlaskClient, signed_in: Callable[..., StaffMember]
+) -> None:
     signed_in("admin")
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -161,7 +165,9 @@ def test_templates_download(client: FlaskClient, signed_in: Callable[..., StaffM
     xlsx = client.get("/sessions/import/template.xlsx")
     assert xlsx.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.data))
-    assert [c.value for c in next(workbook.worksheets[0].iter_rows(max_row=1))] == HEADER.strip().split(",")
+    assert [
+        c.value for c in next(workbook.worksheets[0].iter_rows(max_row=1))
+    ] == HEADER.strip().split(",")
     assert client.get("/sessions/import/template.pdf").status_code == 404
 
 

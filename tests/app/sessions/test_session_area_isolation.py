@@ -154,6 +154,8 @@ def test_unknown_and_deleted_sessions_are_not_found(
     sign_in(client, make_user(role="lead", areas=("Belgrave",)))
     assert client.get("/sessions/999999").status_code == 404
     token = csrf_token(client.get(f"/sessions/{session_id}/delete").get_data(as_text=True))
-    assert client.post(f"/sessions/{session_id}/delete", data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/sessions/{session_id}/delete", data={"csrf_token": token}).status_code == 302
+    )
     assert client.get(f"/sessions/{session_id}").status_code == 404
     assert client.get(f"/sessions/{session_id}/edit").status_code == 404

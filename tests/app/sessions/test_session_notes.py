@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import AuditEvent, ConversationSession, Response
-from tests.conftest import StaffMember, csrf_token, sign_in
+from tests.conftest import StaffMember, csrf_token
 
 
 def _area_option(html: str, name: str) -> str:
@@ -143,7 +143,12 @@ def test_a_session_needs_at_least_one_point(
 ) -> None:
     signed_in("lead", ("Belgrave",))
     data = _form(
-        client, "/sessions/new", notes_what_where="  \n- \n", notes_why="", notes_impact="", notes_help=""
+        client,
+        "/sessions/new",
+        notes_what_where="  \n- \n",
+        notes_why="",
+        notes_impact="",
+        notes_help="",
     )
     response = client.post("/sessions/new", data=data)
     assert "Enter at least one point made in the session" in response.get_data(as_text=True)
@@ -163,7 +168,9 @@ def test_editing_keeps_the_identity_of_unchanged_and_lightly_edited_points(
     data = _form(
         client,
         f"/sessions/{session_id}/edit",
-        notes_what_where="Robberies near the park\nFights outside the chicken shops\nDealing in the alley",
+        notes_what_where=(
+            "Robberies near the park\nFights outside the chicken shops\nDealing in the alley"
+        ),
         notes_why="Older boys pressure them",
     )
     response = client.post(f"/sessions/{session_id}/edit", data=data)
@@ -190,7 +197,8 @@ def test_delete_asks_first_then_hides_the_session_and_audits_it(
     confirm = client.get(f"/sessions/{session_id}/delete")
     assert "Are you sure you want to delete this session?" in confirm.get_data(as_text=True)
     response = client.post(
-        f"/sessions/{session_id}/delete", data={"csrf_token": csrf_token(confirm.get_data(as_text=True))}
+        f"/sessions/{session_id}/delete",
+        data={"csrf_token": csrf_token(confirm.get_data(as_text=True))},
     )
     assert response.status_code == 302
     assert "Belgrave Neighbourhood Centre" not in client.get("/sessions/").get_data(as_text=True)
@@ -198,8 +206,12 @@ def test_delete_asks_first_then_hides_the_session_and_audits_it(
         conversation = db.session.get(ConversationSession, session_id)
         assert conversation is not None and conversation.deleted_at is not None
         assert len(conversation.responses) == 7
-        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "session_deleted"))
-        assert event is not None and event.actor_id == lead.id and event.target_id == str(session_id)
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "session_deleted")
+        )
+        assert (
+            event is not None and event.actor_id == lead.id and event.target_id == str(session_id)
+        )
         db.session.remove()
 
 
@@ -211,7 +223,9 @@ def test_list_filters_by_area_audience_and_dates(
     from datetime import date
 
     make_session(area="Belgrave", venue="Venue A", audience="residents", held_on=date(2026, 1, 5))
-    make_session(area="Braunstone", venue="Venue B", audience="young_people", held_on=date(2026, 2, 5))
+    make_session(
+        area="Braunstone", venue="Venue B", audience="young_people", held_on=date(2026, 2, 5)
+    )
     make_session(area="Braunstone", venue="Venue C", audience="residents", held_on=date(2026, 3, 5))
     signed_in("strategy")
 
