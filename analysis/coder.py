@@ -77,15 +77,14 @@ class Coder:
             [self.model.theme_index.get(t, -1) for t in self.theme_ids] if self.model is not None else []
         )
         self._concepts = {t.id: t.concepts for t in codebook.active_themes}
+        rules = f"rules-{codebook.version}.{codebook.patterns_version}.{codebook.fingerprint}"
+        self._version = rules if self.model is None else f"{rules}+model-{self.model.digest}"
         self._concept_order = list(codebook.concepts)
 
     @property
     def version(self) -> str:
         """Identifies the rules and model that make the codes, e.g. ``rules-1.3.ab12cd34+model-9f8e7d6c``."""
-        rules = f"rules-{self.codebook.version}.{self.codebook.patterns_version}.{self.codebook.fingerprint}"
-        if self.model is None:
-            return rules
-        return f"{rules}+model-{self.model.digest}"
+        return self._version
 
     def tokens(self, text: str) -> list[Token]:
         """The tokens the coder sees, with offsets into ``text``."""

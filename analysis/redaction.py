@@ -45,6 +45,11 @@ _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
 _DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+def _words(spaced: str) -> frozenset[str]:
+    """Build a frozenset from a space-separated string of words."""
+    return frozenset(spaced.split())
+
+
 @dataclass(frozen=True)
 class RedactedSpan:
     """A replaced piece of personal data: ``text[start:end]`` of the *original* text."""
@@ -104,7 +109,9 @@ def _lexicon() -> _Lexicon:
     single = frozenset(n.lower() for n in not_names if " " not in n)
     phrases = sorted((n for n in not_names if " " in n), key=len, reverse=True)
     phrase_re = re.compile(
-        r"(?<![\w])(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")(?![\w])",
+        r"(?<![\w])(?:"
+        + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+        + r")(?![\w])",
         re.IGNORECASE,
     )
     return _Lexicon(
@@ -148,10 +155,10 @@ def _find_emails(text: str) -> list[RedactedSpan]:
 # A phone-like run: a UK prefix, then digit groups separated by at most 3 separator
 # characters. Separators and digits are disjoint, so matching is linear.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?\(?|\(?0)\d+\)?"
-    r"(?:[ \t.\-]{1,3}\(?\d+\)?)*"
+    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?\(?|\(?0)\d{1,12}\)?"
+    r"(?:[ \t.\-]{1,3}\(?\d{1,8}\)?){0,6}"
 )
-_PHONE_INTL = re.compile(r"(?<![\w+])\+(?!44)\d{1,3}(?:[ \t.\-]?\(?\d+\)?){1,6}")
+_PHONE_INTL = re.compile(r"(?<![\w+])\+(?!44)\d{1,3}(?:[ \t.\-]?\(?\d{1,12}\)?){1,6}")
 _DIGIT_RUN = re.compile(r"\d+")
 
 
@@ -209,14 +216,12 @@ def _find_phones(text: str) -> list[RedactedSpan]:
 # Postcodes
 # --------------------------------------------------------------------------------------
 
-_AREAS = frozenset(
-    (
-        "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN "
-        "DT DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW "
-        "KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG "
-        "RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC "
-        "WD WF WN WR WS WV YO ZE"
-    ).split()
+_AREAS = _words(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN "
+    "DT DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW "
+    "KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG "
+    "RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC "
+    "WD WF WN WR WS WV YO ZE"
 )
 _FULL_POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{1,2})(\d[A-Za-z\d]?)[ \t\-]{0,2}(\d[A-Za-z]{2})(?![A-Za-z0-9])"
@@ -230,13 +235,13 @@ _ROAD_AFTER = re.compile(r"\s*(?:motorway|road|junction|jct|j\d)", re.IGNORECASE
 
 def _find_postcodes(text: str) -> list[RedactedSpan]:
     spans: list[RedactedSpan] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text) + 1)
     for m in _FULL_POSTCODE.finditer(text):
         if m.group(1).upper() in _AREAS:
             spans.append(RedactedSpan(m.start(), m.end(), "postcode"))
-            taken.append((m.start(), m.end()))
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for m in _OUTWARD.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
+        if taken[m.start()]:
             continue
         area, district = m.group(1), m.group(2)
         if area.upper() not in _AREAS:
@@ -267,7 +272,10 @@ _SUFFIXES = (
     r"parade|pde|vale|view|yard|wharf|boulevard|blvd|causeway|chase|croft|fields|meadows?|"
     r"approach|bank|passage|circle|embankment|green"
 )
-_SUFFIX_RE = rf"(?:{_SUFFIXES})\.?(?!\.?\s+(?-i:[A-Z])[a-z]+\s+(?:road|rd|street|st|lane)\b)"
+_SUFFIX_RE = (
+    r"(?:(?:rd|st|ln|ave|av|cl|dr|cres|pl|ct|terr|tce|gdns|sq|pde|blvd)\.?|" + _SUFFIXES + r")"
+    r"(?!\.?\s+(?-i:[A-Z])[a-z]+\s+(?:road|rd|street|st|lane)\b)"
+)
 _ST_SAINT = re.compile(r"(?:st|dr)\.?\s+[A-Z]", re.IGNORECASE)
 _DIRECTION = r"(?:\s+(?:north|south|east|west|upper|lower))?"
 _UNIT = (
@@ -278,8 +286,11 @@ _UNIT = (
 _HOUSE_NAME = r"(?:The\s{1,3}[A-Z][a-z']{1,30}\s{0,2},\s{1,3})?"
 _NUMBERED_ADDRESS = re.compile(
     r"(?<![\w£$.,])" + _HOUSE_NAME + _UNIT + r"(?:no\.?\s{0,2})?\d{1,4}[a-zA-Z]?\s{0,2},?\s{1,3}"
-    r"(?P<words>(?:[A-Za-z][A-Za-z'\-]{0,30}\s{1,3}){1,3}?)(?P<suffix>" + _SUFFIX_RE + r")"
-    + _DIRECTION + r"(?![\w])",
+    r"(?P<words>(?:[A-Za-z][A-Za-z'\-]{0,30}\s{1,3}){1,3}?)(?P<suffix>"
+    + _SUFFIX_RE
+    + r")"
+    + _DIRECTION
+    + r"(?![\w])",
     re.IGNORECASE,
 )
 _NAMED_ADDRESS = re.compile(
@@ -291,22 +302,22 @@ _LOWER_ADDRESS = re.compile(
     r"(?P<words>(?:[a-z][a-z'\-]{1,30}\s{1,3}){1,2}?)(?P<suffix>road|rd|street|lane|avenue|ave|close|"
     r"drive|crescent|terrace|grove|gardens)(?![\w])"
 )
-_ADDRESS_FUNCTION_WORDS = frozenset(
+_ADDRESS_FUNCTION_WORDS = _words(
     "on in at to of off the a an my his her our their your this that these those and or for "
     "from by with is was are were be down up along near round around past through into onto "
     "over under behind outside inside opposite across each every same other another people "
     "kids lads boys girls minutes mins hours years days weeks times miles yards metres "
     "meters houses doors steps blocks i we you they he she it me us them who which what "
-    "where there here one all main high".split()
+    "where there here one all main high"
 )
-_LEADING_STRIP = frozenset(
+_LEADING_STRIP = _words(
     "the on in at near by down up off along from to outside behind past opposite my our "
     "i we you they he she it lived live lives living stay stays staying and or but so "
-    "then when while hi hello is was meet meeting visit come go went".split()
+    "then when while hi hello is was meet meeting visit come go went"
 )
-_NAMED_SUFFIX_NEEDS_DISTINCT = frozenset(
+_NAMED_SUFFIX_NEEDS_DISTINCT = _words(
     "way gate walk place court view row rise square hill green bank chase vale yard "
-    "fields meadow meadows approach circle passage wharf croft".split()
+    "fields meadow meadows approach circle passage wharf croft"
 )
 
 
@@ -329,13 +340,13 @@ def _address_ok(words: list[str], suffix: str, numbered: bool) -> bool:
         w in lex.common or w in lex.ambiguous for w in lowered
     ):
         return False
-    phrase = " ".join(lowered + [suffix_l])
+    phrase = " ".join([*lowered, suffix_l])
     return phrase not in lex.not_names and not lex.not_name_phrases.fullmatch(phrase)
 
 
 def _iter_retry(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
     """All matches of ``pattern``, also those starting inside an earlier match."""
-    out = []
+    out: list[re.Match[str]] = []
     pos = 0
     while True:
         m = pattern.search(text, pos)
@@ -378,12 +389,12 @@ def _find_addresses(text: str) -> list[RedactedSpan]:
 # --------------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
-_TITLES = frozenset(
+_TITLES = _words(
     "mr mrs ms miss mx dr prof professor sir dame rev revd reverend father fr sister brother "
     "imam pastor aunty auntie aunt uncle coach cllr councillor officer pc sgt sergeant "
-    "inspector bishop sheikh shaykh maulana mufti ustadh ustaz nurse lady lord master".split()
+    "inspector bishop sheikh shaykh maulana mufti ustadh ustaz nurse lady lord master"
 )
-_STRONG_TITLES = frozenset("mr mrs ms miss mx dr".split())
+_STRONG_TITLES = _words("mr mrs ms miss mx dr")
 _KIN = (
     r"son|daughter|brother|bro|sister|sis|cousin|cuz|nephew|niece|grandson|granddaughter|"
     r"grandaughter|mum|mom|mam|mother|dad|father|husband|wife|partner|uncle|aunt|auntie|aunty|"
@@ -414,35 +425,35 @@ _SELF = re.compile(
     r"\s{1,3}$",
     re.IGNORECASE,
 )
-_SPEECH = frozenset(
+_SPEECH = _words(
     "said says told asked reckons reckoned thinks thought explained added mentioned agreed "
     "spoke organised organized runs ran wants feels felt lives lived from who and shared "
     "suggested replied wrote raised noted described stated admitted complained is was has "
     "had will would can could goes went got does did came comes works worked helped helps "
-    "knows knew saw sees started brought family household twins texted rang messaged".split()
+    "knows knew saw sees started brought family household twins texted rang messaged"
 )
-_CONTACT_WORDS = frozenset(
+_CONTACT_WORDS = _words(
     "ring call phone text tel mob mobile contact whatsapp number email mail landline office "
-    "work home fax dial message reach try".split()
+    "work home fax dial message reach try"
 )
-_SPEECH_STRICT = frozenset(
+_SPEECH_STRICT = _words(
     "said says told asked reckons reckoned thinks explained added mentioned agreed spoke "
-    "organised organized from shared suggested replied wrote texted rang messaged".split()
+    "organised organized from shared suggested replied wrote texted rang messaged"
 )
-_ORG_WORDS = frozenset(
+_ORG_WORDS = _words(
     "centre center park road street lane avenue trust foundation project church mosque "
     "temple gurdwara school academy college university house hall court library group "
     "association club fc council police station hospital surgery ltd limited barbers shop "
     "store stores bakery cafe café restaurant takeaway way gate close drive crescent grove "
     "gardens hill square estate services partnership network forum community mead leys "
     "parks fields road rd st ave hub unit ward leisure pool stadium city united rovers "
-    "town county borough primary secondary high grammar infant junior nursery".split()
+    "town county borough primary secondary high grammar infant junior nursery"
 )
-_DETERMINERS = frozenset(
+_DETERMINERS = _words(
     "the a an this that these those in on at of by every each some any no our your their "
-    "his her its my".split()
+    "his her its my"
 )
-_SENT_START_CHARS = frozenset(".!?\n\r:;\"\u201c(*\u2022>-[")
+_SENT_START_CHARS = frozenset('.!?\n\r:;"\u201c(*\u2022>-[')
 
 
 def _is_upperish(text: str) -> bool:
@@ -534,7 +545,50 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
             return True
         # Unknown lower-case word after a cue: accept short nicknames ("tj"), reject words
         # that look like verbs or adverbs ("my cousin moved away").
-        return strong and not re.search(r"(?:ed|ing|ly|es)$", w)
+        return strong and not re.search(r"(?:ed|ing|ly|s)$", w)
+
+    is_name = [False] * n
+
+    def title_target_ok(t: str, j: int) -> bool:
+        if excluded(j):
+            return False
+        if cap(j) or (shouting and toks[j][2].isupper()):
+            return True
+        return t in _STRONG_TITLES and (low(j) in lex.surnames or low(j) in lex.given)
+
+    def proper_noun_run_before(i: int) -> bool:
+        """The previous token is a capitalised non-name word ("Braunstone Park")."""
+        return (
+            i > 0
+            and cap(i - 1)
+            and not is_name[i - 1]
+            and not is_listed(i - 1)
+            and not sentence_start(i - 1)
+            and low(i - 1) not in lex.not_names
+        )
+
+    def start_name_ok(i: int, w: str, amb: bool) -> bool:
+        """A listed capitalised word at the start of a sentence."""
+        nxt = low(i + 1) if i + 1 < n else ""
+        nxt_cap_name = i + 1 < n and cap(i + 1) and is_listed(i + 1) and not excluded(i + 1)
+        possessive = text[toks[i][1] : toks[i][1] + 1] in ("'", "\u2019")
+        if amb:
+            return (
+                (nxt_cap_name and nxt not in lex.ambiguous) or nxt in _SPEECH_STRICT or possessive
+            )
+        if w in lex.core or nxt_cap_name or nxt in _SPEECH or possessive:
+            return True
+        return nxt in ("and", ",") and i + 2 < n and cap(i + 2) and is_listed(i + 2)
+
+    def mid_name_ok(i: int, amb: bool) -> bool:
+        """A listed capitalised word inside a sentence."""
+        if proper_noun_run_before(i):
+            return False
+        if not amb:
+            return True
+        if i > 0 and low(i - 1) in _DETERMINERS:
+            return False
+        return not (i + 1 < n and cap(i + 1) and not is_listed(i + 1) and not sentence_start(i + 1))
 
     is_name = [False] * n
 
@@ -544,18 +598,12 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
         if t not in _TITLES or blocked_tok[i]:
             continue
         j = i + 1
-        if not (cap(j) or (shouting and toks[j][2].isupper())) or excluded(j):
-            if not (t in _STRONG_TITLES and (low(j) in lex.surnames or low(j) in lex.given)
-                    and not excluded(j)):
-                continue
-        if low(j) in lex.common and not is_listed(j):
+        if not title_target_ok(t, j) or (low(j) in lex.common and not is_listed(j)):
             continue
         gap = text[toks[i][1] : toks[j][0]]
         if len(gap) > 3 or not re.fullmatch(r"\.?\s{1,2}", gap):
             continue
-        if t not in _STRONG_TITLES and not cap(i):
-            continue
-        if t not in _STRONG_TITLES and org_next(j):
+        if t not in _STRONG_TITLES and (not cap(i) or org_next(j)):
             continue
         is_name[i] = True
         is_name[j] = True
@@ -574,69 +622,29 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
         if is_name[i] or excluded(i):
             continue
         before = text[max(0, toks[i][0] - 14) : toks[i][0]]
-        if _SELF.search(before):
-            w = low(i)
-            if cap(i) and (is_listed(i) or w not in lex.common) and not org_next(i):
-                is_name[i] = True
-            elif not cap(i) and w in lex.core and w not in lex.ambiguous and w not in lex.common:
-                is_name[i] = True
+        if not _SELF.search(before):
+            continue
+        w = low(i)
+        if cap(i):
+            is_name[i] = (is_listed(i) or w not in lex.common) and not org_next(i)
+        else:
+            is_name[i] = w in lex.core and w not in lex.ambiguous and w not in lex.common
 
     # 3-5. Listed names by capitalisation and position.
     for i in range(n):
         if is_name[i] or excluded(i):
             continue
         w = low(i)
-        listed = is_listed(i)
         if cap(i):
-            if not listed or org_next(i):
+            if not is_listed(i) or org_next(i):
                 continue
-            if (
-                w in _ORG_WORDS
-                and i > 0
-                and cap(i - 1)
-                and not sentence_start(i)
-                and not is_name[i - 1]
-            ):
+            if w in _ORG_WORDS and i > 0 and cap(i - 1) and not sentence_start(i):
                 continue
             amb = w in lex.ambiguous or w in lex.common
-            nxt = low(i + 1) if i + 1 < n else ""
-            nxt_cap_name = i + 1 < n and cap(i + 1) and is_listed(i + 1) and not excluded(i + 1)
-            possessive = toks[i][1] < len(text) and text[toks[i][1] : toks[i][1] + 1] in "'\u2019"
             if sentence_start(i):
-                if not amb and (w in lex.core or nxt_cap_name or nxt in _SPEECH or possessive):
-                    is_name[i] = True
-                elif amb and (nxt_cap_name and low(i + 1) not in lex.ambiguous
-                              or nxt in _SPEECH_STRICT or possessive):
-                    is_name[i] = True
-                elif not amb and nxt in ("and", ",") and i + 2 < n and cap(i + 2) and is_listed(i + 2):
-                    is_name[i] = True
+                is_name[i] = start_name_ok(i, w, amb)
             else:
-                if not amb:
-                    if (
-                        i > 0
-                        and cap(i - 1)
-                        and not is_name[i - 1]
-                        and not is_listed(i - 1)
-                        and not sentence_start(i - 1)
-                        and low(i - 1) not in lex.not_names
-                    ):
-                        continue
-                    is_name[i] = True
-                else:
-                    prev = low(i - 1) if i > 0 else ""
-                    if prev in _DETERMINERS:
-                        continue
-                    if (
-                        i > 0
-                        and cap(i - 1)
-                        and not is_name[i - 1]
-                        and not is_listed(i - 1)
-                        and not sentence_start(i - 1)
-                    ):
-                        continue
-                    if i + 1 < n and cap(i + 1) and not is_listed(i + 1) and not sentence_start(i + 1):
-                        continue
-                    is_name[i] = True
+                is_name[i] = mid_name_ok(i, amb)
         elif (
             (not shouting or toks[i][2].isupper())
             and w in lex.core
@@ -646,15 +654,30 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
         ):
             is_name[i] = True
 
+    # Lists of people: "Chloe, Megan and Jess" - an unknown capitalised word listed next to
+    # a name is taken as a name too.
+    for order in (range(n), range(n - 1, -1, -1)):
+        for i in order:
+            if is_name[i] or excluded(i) or not cap(i):
+                continue
+            w = low(i)
+            if w in lex.common or w in lex.ambiguous or w in _ORG_WORDS or w in _TITLES:
+                continue
+            if _listed_next_to_name(text, toks, is_name, i) and (
+                not sentence_start(i) or (i + 1 < n and low(i + 1) in ("and", "&"))
+            ):
+                is_name[i] = True
+
     # Signature lines: a capitalised listed name right before a phone number or e-mail.
+    blocked_starts = {s for s, _e in blocked}
     for i in range(n):
         if is_name[i] or excluded(i) or not cap(i) or not is_listed(i):
             continue
         if low(i) in _CONTACT_WORDS or low(i) in lex.ambiguous or low(i) in lex.common:
             continue
         after = toks[i][1]
-        for s, _e in blocked:
-            if 0 <= s - after <= 3 and re.fullmatch(r"[\s,:\-]*", text[after:s]):
+        for s in range(after, after + 4):
+            if s in blocked_starts and re.fullmatch(r"[\s,:\-]*", text[after:s]):
                 is_name[i] = True
                 break
 
@@ -669,7 +692,11 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
         if not re.fullmatch(r"\s{1,2}", gap) or "'" in text[toks[i][1] : toks[i][1] + 1]:
             continue
         w = low(j)
-        if w in lex.surnames or w in lex.given or (w not in lex.common and low(j) not in _ORG_WORDS):
+        if (
+            w in lex.surnames
+            or w in lex.given
+            or (w not in lex.common and low(j) not in _ORG_WORDS)
+        ):
             is_name[j] = True
 
     # Merge adjacent name tokens into spans.
@@ -689,6 +716,24 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
     return spans
 
 
+def _listed_next_to_name(
+    text: str, toks: list[tuple[int, int, str]], is_name: list[bool], i: int
+) -> bool:
+    """True when token ``i`` sits in a list ("A, B and C") next to a detected name."""
+    n = len(toks)
+    # "Name, X" / "X, Name"
+    for j in (i - 1, i + 1):
+        if 0 <= j < n and is_name[j]:
+            lo, hi = (j, i) if j < i else (i, j)
+            if re.fullmatch(r"\s{0,2}[,&]\s{1,2}", text[toks[lo][1] : toks[hi][0]]):
+                return True
+    # "Name and X" / "X and Name"
+    for j, k in ((i - 2, i - 1), (i + 2, i + 1)):
+        if 0 <= j < n and is_name[j] and toks[k][2].lower() == "and":
+            return True
+    return False
+
+
 def _token_at(toks: list[tuple[int, int, str]], pos: int) -> int | None:
     """Index of the first token starting at or after ``pos`` (binary search)."""
     lo, hi = 0, len(toks)
@@ -706,7 +751,7 @@ def _token_at(toks: list[tuple[int, int, str]], pos: int) -> int | None:
 def _tokens_in(toks: list[tuple[int, int, str]], start: int, end: int) -> list[int]:
     """Indices of tokens inside ``[start, end)``."""
     idx = _token_at(toks, start)
-    out = []
+    out: list[int] = []
     if idx is None:
         return out
     while idx < len(toks) and toks[idx][0] < end:
@@ -720,18 +765,16 @@ def _tokens_in(toks: list[tuple[int, int, str]], start: int, end: int) -> list[i
 # --------------------------------------------------------------------------------------
 
 
-def _resolve(spans: list[RedactedSpan]) -> list[RedactedSpan]:
+def _resolve(spans: list[RedactedSpan], length: int) -> list[RedactedSpan]:
     """Drop overlapping spans, keeping the higher-priority kind, then the longer span."""
-    ordered = sorted(spans, key=lambda s: (_PRIORITY[s.kind], s.start, -(s.end - s.start)))
+    ordered = sorted(spans, key=lambda s: (_PRIORITY[s.kind], -(s.end - s.start), s.start))
     kept: list[RedactedSpan] = []
-    occupied: list[tuple[int, int]] = []
+    occupied = bytearray(length + 1)
     for span in ordered:
-        if span.end <= span.start:
-            continue
-        if any(span.start < e and s < span.end for s, e in occupied):
+        if span.end <= span.start or occupied.find(1, span.start, span.end) != -1:
             continue
         kept.append(span)
-        occupied.append((span.start, span.end))
+        occupied[span.start : span.end] = b"\x01" * (span.end - span.start)
     return sorted(kept, key=lambda s: s.start)
 
 
@@ -756,10 +799,10 @@ def find_pii(text: str, kinds: tuple[str, ...] = KINDS) -> list[RedactedSpan]:
         spans += _find_postcodes(text)
     if "address" in kinds:
         spans += _find_addresses(text)
-    spans = _resolve(spans)
+    spans = _resolve(spans, len(text))
     if "name" in kinds:
         blocked = [(s.start, s.end) for s in spans]
-        spans = _resolve(spans + _find_names(text, blocked))
+        spans = _resolve(spans + _find_names(text, blocked), len(text))
     return spans
 
 

@@ -37,6 +37,36 @@ class _Element:
     alts: tuple[Alternative, ...]
     gap: int  # -1 for a word element, else the max number of words skipped
     soft: bool = False  # a gap that may cross commas and dashes
+    # single-word alternatives, pre-split for constant-time tests
+    stems: frozenset[str] = frozenset()
+    exacts: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    neg: bool = False
+    multi: tuple[Alternative, ...] = ()  # alternatives of two or more words
+
+
+def _element(alts: list[Alternative]) -> _Element:
+    stems: set[str] = set()
+    exacts: set[str] = set()
+    prefixes: list[str] = []
+    neg = False
+    multi: list[Alternative] = []
+    for alt in alts:
+        if len(alt) > 1:
+            multi.append(alt)
+            continue
+        kind, value = alt[0]
+        if kind == _STEM:
+            stems.add(value)
+        elif kind == _EXACT:
+            exacts.add(value)
+        elif kind == _PREFIX:
+            prefixes.append(value)
+        else:
+            neg = True
+    return _Element(
+        tuple(alts), -1, False, frozenset(stems), frozenset(exacts), tuple(sorted(set(prefixes))), neg, tuple(multi)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +77,9 @@ class CompiledPattern:
     score: float
     elements: tuple[_Element, ...]
     source: str
+    # words that must occur somewhere in the text for a match (a cheap pre-filter):
+    # one (stems, exact words) pair per later element without prefixes or negators
+    required: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +110,7 @@ class RuleSet:
         self._by_exact: dict[str, list[CompiledPattern]] = {}
         self._by_prefix: dict[str, list[tuple[str, CompiledPattern]]] = {}
         self._by_neg: list[CompiledPattern] = []
+        self._prefix_lengths: tuple[int, ...] = ()
         self._cues: _Index = _Index()
         self._excludes: list[_Index] = []
         for ti, theme in enumerate(codebook.active_themes):
@@ -136,12 +170,28 @@ class RuleSet:
             alts: list[Alternative] = []
             for alt in part.split("|"):
                 alts.extend(self._atom(alt, text))
-            elements.append(_Element(tuple(alts), -1))
+            elements.append(_element(alts))
         if not elements:
             raise CodebookError("empty pattern")
         if elements[-1].gap >= 0:
             raise CodebookError(f"pattern {text!r} cannot end with a gap")
-        return CompiledPattern(theme, score, tuple(elements), text)
+        required: list[tuple[frozenset[str], frozenset[str]]] = []
+        for el in elements[1:]:
+            if el.gap >= 0 or el.prefixes or el.neg:
+                continue
+            stems = set(el.stems)
+            exacts = set(el.exacts)
+            for alt in el.multi:  # a multi-word alternative needs its first word
+                kind, value = alt[0]
+                if kind == _STEM:
+                    stems.add(value)
+                elif kind == _EXACT:
+                    exacts.add(value)
+                else:
+                    break
+            else:
+                required.append((frozenset(stems), frozenset(exacts)))
+        return CompiledPattern(theme, score, tuple(elements), text, tuple(required))
 
     @staticmethod
     def _add(pattern: CompiledPattern, target: RuleSet | _Index) -> None:
@@ -152,30 +202,37 @@ class RuleSet:
             elif kind == _EXACT:
                 target._by_exact.setdefault(value, []).append(pattern)
             elif kind == _PREFIX:
-                target._by_prefix.setdefault(value[:2], []).append((value, pattern))
+                target._by_prefix.setdefault(value, []).append((value, pattern))
+                target._prefix_lengths = tuple(sorted({len(k) for k in target._by_prefix}))
             else:
                 target._by_neg.append(pattern)
 
     # -- matching ------------------------------------------------------------
     def matches(self, tokens: Sequence[Token]) -> list[Match]:
         """All surviving theme matches in a token list."""
-        found = _find(self, tokens)
+        stems = {t.stem for t in tokens}
+        norms = {t.norm for t in tokens}
+        found = _find(self, tokens, stems, norms)
         if not found:
             return []
         cue_ends: set[int] | None = None
+        excluded: dict[int, list[Match]] = {}
         out: list[Match] = []
         for m in found:
             # rejection cue ending just before the match
             if self._cues.nonempty:
                 if cue_ends is None:
-                    cue_ends = {c.last for c in _find(self._cues, tokens)}
+                    cue_ends = {c.last for c in _find(self._cues, tokens, stems, norms)}
                 if cue_ends and _cue_before(tokens, m.first, cue_ends):
                     continue
             if self.negation_reject[m.theme] and _negated(tokens, m.first):
                 continue
             ex = self._excludes[m.theme]
             if ex.nonempty:
-                if any(e.first <= m.last and m.first <= e.last for e in _find(ex, tokens)):
+                ems = excluded.get(m.theme)
+                if ems is None:
+                    ems = excluded[m.theme] = _find(ex, tokens, stems, norms)
+                if any(e.first <= m.last and m.first <= e.last for e in ems):
                     continue
             out.append(m)
         return out
@@ -189,6 +246,7 @@ class _Index:
         self._by_exact: dict[str, list[CompiledPattern]] = {}
         self._by_prefix: dict[str, list[tuple[str, CompiledPattern]]] = {}
         self._by_neg: list[CompiledPattern] = []
+        self._prefix_lengths: tuple[int, ...] = ()
         self.nonempty = False
 
     def add(self, pattern: CompiledPattern) -> None:
@@ -196,40 +254,55 @@ class _Index:
         self.nonempty = True
 
 
-def _find(index: RuleSet | _Index, tokens: Sequence[Token]) -> list[Match]:
+def _find(
+    index: RuleSet | _Index,
+    tokens: Sequence[Token],
+    stems: set[str] | None = None,
+    norms: set[str] | None = None,
+) -> list[Match]:
     out: list[Match] = []
     by_stem = index._by_stem
     by_exact = index._by_exact
     by_prefix = index._by_prefix
+    prefix_lengths = index._prefix_lengths
     by_neg = index._by_neg
+    if stems is None:
+        stems = {t.stem for t in tokens}
+    if norms is None:
+        norms = {t.norm for t in tokens}
     for i, tok in enumerate(tokens):
         if tok.boundary:
             continue
-        cands = by_stem.get(tok.stem)
-        if cands:
-            for p in cands:
-                end = _match_from(p.elements, 0, tokens, i)
-                if end >= 0:
-                    out.append(Match(p.theme, p.score, i, end, p.source))
-        cands = by_exact.get(tok.norm)
-        if cands:
-            for p in cands:
-                end = _match_from(p.elements, 0, tokens, i)
-                if end >= 0:
-                    out.append(Match(p.theme, p.score, i, end, p.source))
-        pcands = by_prefix.get(tok.norm[:2])
-        if pcands:
-            norm = tok.norm
-            for prefix, p in pcands:
-                if norm.startswith(prefix):
-                    end = _match_from(p.elements, 0, tokens, i)
-                    if end >= 0:
-                        out.append(Match(p.theme, p.score, i, end, p.source))
+        cands: list[CompiledPattern] = []
+        c = by_stem.get(tok.stem)
+        if c:
+            cands.extend(c)
+        c = by_exact.get(tok.norm)
+        if c:
+            cands.extend(c)
+        norm = tok.norm
+        if by_prefix:
+            ln = len(norm)
+            for k in prefix_lengths:
+                if k > ln:
+                    break
+                pc = by_prefix.get(norm[:k])
+                if pc:
+                    cands.extend(p for _, p in pc)
         if by_neg and tok.negator:
-            for p in by_neg:
-                end = _match_from(p.elements, 0, tokens, i)
-                if end >= 0:
-                    out.append(Match(p.theme, p.score, i, end, p.source))
+            cands.extend(by_neg)
+        for p in cands:
+            if p.required:
+                ok = True
+                for rs, rx in p.required:
+                    if rs.isdisjoint(stems) and rx.isdisjoint(norms):
+                        ok = False
+                        break
+                if not ok:
+                    continue
+            end = _match_from(p.elements, 0, tokens, i)
+            if end >= 0:
+                out.append(Match(p.theme, p.score, i, end, p.source))
     return out
 
 
@@ -246,10 +319,22 @@ def _atom_ok(atom: Atom, tok: Token) -> bool:
     return tok.negator
 
 
+def _single_ok(el: _Element, tok: Token) -> bool:
+    if tok.boundary:
+        return False
+    return (
+        tok.stem in el.stems
+        or tok.norm in el.exacts
+        or (bool(el.prefixes) and tok.norm.startswith(el.prefixes))
+        or (el.neg and tok.negator)
+    )
+
+
 def _match_from(elements: tuple[_Element, ...], ei: int, tokens: Sequence[Token], ti: int) -> int:
     """Match elements[ei:] starting at token ti; return the last token index or -1."""
     el = elements[ei]
     n = len(tokens)
+    last = ei + 1 == len(elements)
     if el.gap >= 0:
         # elements[ei + 1] exists (patterns never end with a gap)
         for skip in range(el.gap + 1):
@@ -264,7 +349,15 @@ def _match_from(elements: tuple[_Element, ...], ei: int, tokens: Sequence[Token]
             if end >= 0:
                 return end
         return -1
-    for alt in el.alts:
+    if ti >= n:
+        return -1
+    if _single_ok(el, tokens[ti]):
+        if last:
+            return ti
+        end = _match_from(elements, ei + 1, tokens, ti + 1)
+        if end >= 0:
+            return end
+    for alt in el.multi:
         j = ti
         ok = True
         for atom in alt:
@@ -274,7 +367,7 @@ def _match_from(elements: tuple[_Element, ...], ei: int, tokens: Sequence[Token]
             j += 1
         if not ok:
             continue
-        if ei + 1 == len(elements):
+        if last:
             return j - 1
         end = _match_from(elements, ei + 1, tokens, j)
         if end >= 0:

@@ -40,7 +40,9 @@ __all__ = [
 CATEGORIES: tuple[str, ...] = ("intent_to_harm", "self_harm", "weapon_now", "child_at_risk")
 
 #: Longest text analysed; the rest of a (hostile) huge response is ignored.
-MAX_CHARS = 20_000
+MAX_CHARS = 1_000_000
+#: At most this many evidence spans are kept per category.
+MAX_SPANS = 50
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,9 @@ _OBJ = (
     r"everybody|them\s+all|all\s+of\s+them|"
     r"(?:that|this|those|these|the|a|an|my|his|her|their|our|your|ur|some)\s+(?:\w+\s+)?"
     + _PERSON_NOUNS
-    + r"|[a-z]+'s\s+" + _PERSON_NOUNS + r")"
+    + r"|[a-z]+'s\s+"
+    + _PERSON_NOUNS
+    + r")"
 )
 
 _WEAPON = (
@@ -317,19 +321,26 @@ def _check_intent(norm: str, m: re.Match[str]) -> tuple[int, int] | None:
     if _GENERIC_SPEAKER.search(prefix):
         return None
     obj = m.group("obj") if "obj" in m.re.groupindex else None
-    if obj is not None and re.fullmatch(r"(?:me|us)", obj.strip()):
-        if _HYPERBOLE_SUBJ.search(prefix) or _JOKE.search(norm[hs : min(len(norm), he + 12)]):
-            return None
+    if (
+        obj is not None
+        and re.fullmatch(r"(?:me|us)", obj.strip())
+        and (_HYPERBOLE_SUBJ.search(prefix) or _JOKE.search(norm[hs : min(len(norm), he + 12)]))
+    ):
+        return None
     if _JOKE.search(sentence) and re.search(r"\b(?:lol|lmao|haha\w*|jk)\b", sentence):
         return None
     if re.search(r"\bas\s+a\s+joke\b", sentence):
         return None
-    if obj is not None and re.search(
-        r"\b(?:into|a\s+job|jobs|help|support|off\s+the\s+streets?|involved|home|out\s+of|to\s+"
-        r"school|back\s+on\s+track|interested|engaged|a\s+chance|to\s+(?!death\b)\w+|"
-        r"involved|along|signed|registered|together|talking|help)\b",
-        norm[m.end() : m.end() + 25],
-    ) and m.group("verb").startswith("get"):
+    if (
+        obj is not None
+        and re.search(
+            r"\b(?:into|a\s+job|jobs|help|support|off\s+the\s+streets?|involved|home|out\s+of|to\s+"
+            r"school|back\s+on\s+track|interested|engaged|a\s+chance|to\s+(?!death\b)\w+|"
+            r"involved|along|signed|registered|together|talking|help)\b",
+            norm[m.end() : m.end() + 25],
+        )
+        and m.group("verb").startswith("get")
+    ):
         return None
     if _is_past(norm, m.start(), m.end()):
         return None
@@ -376,8 +387,11 @@ def _check_personal_self_harm(norm: str, m: re.Match[str]) -> tuple[int, int] | 
     """Generic self-harm vocabulary: needs a personal subject in the sentence."""
     hs, he = _hard_sentence_bounds(norm, m.start())
     sentence = norm[hs:he]
-    if not re.search(r"\b(?:i|i'm|im|i've|ive|me|my|he|she|he's|she's|hes|shes|they|they're|"
-                     r"her|his|been|keep|keeps)\b", sentence):
+    if not re.search(
+        r"\b(?:i|i'm|im|i've|ive|me|my|he|she|he's|she's|hes|shes|they|they're|"
+        r"her|his|been|keep|keeps)\b",
+        sentence,
+    ):
         return None
     return _check_self_harm(norm, m)
 
@@ -422,9 +436,10 @@ def _check_child(norm: str, m: re.Match[str]) -> tuple[int, int] | None:
         return None
     if re.search(r"\b(?:lol|lmao|haha\w*|jk)\b|\bas\s+a\s+joke\b", sentence):
         return None
-    if re.search(r"\b(?:if|signs?|spot|know\s+when|how\s+do|how\s+can|what\s+happens)\b", prefix):
-        if not re.search(r"\b(?:said|told|says|threat\w*)\b", norm[m.start() : m.end()]):
-            return None
+    if re.search(
+        r"\b(?:if|signs?|spot|know\s+when|how\s+do|how\s+can|what\s+happens)\b", prefix
+    ) and not re.search(r"\b(?:said|told|says|threat\w*)\b", norm[m.start() : m.end()]):
+        return None
     if norm[he : he + 1] == "?" and re.match(
         r"\s*(?:how|what|why|is|are|do|does|can|could|should|would|who|where|when)\b", sentence
     ):
@@ -520,13 +535,15 @@ _RULES: tuple[_Rule, ...] = (
         r"stabbed|shot|jumped|battered)\b(?=[^.!?\n]{0,25}\b(?:tonight|tomorrow|tmrw|tmr|later|"
         r"soon|today|2nite|2moro|trust|watch|next|this\s+week\w*)\b)",
         0.75,
-        lambda norm, m: None
-        if re.search(
-            r"\b(?:scared|worr(?:y|ied|ies)|afraid|fear|frightened|terrified|what\s+if|"
-            r"likely|chance|could|might|if)\b",
-            norm[max(0, m.start() - 60) : m.start()],
-        )
-        else _check_plain(norm, m),
+        lambda norm, m: (
+            None
+            if re.search(
+                r"\b(?:scared|worr(?:y|ied|ies)|afraid|fear|frightened|terrified|what\s+if|"
+                r"likely|chance|could|might|if)\b",
+                norm[max(0, m.start() - 60) : m.start()],
+            )
+            else _check_plain(norm, m)
+        ),
     ),
     _r(
         "intent_to_harm",
@@ -561,15 +578,17 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:his|her|their)\s+(?:own\s+)?life|things|everything)\b(?!\s+(?:crime|violence|"
         r"knife|now\s+the|off|up|out|for\s+(?:them|the\s+kids)|seriously|in))",
         0.9,
-        lambda norm, m: None
-        if re.search(r"\b(?:take|taking|tk)\s+(?:it|things|everything)\b", m.group(0))
-        or re.search(
-            r"\b(?:crime|violence|stabbing|stabbings|gang|gangs|cycle|war|beef|feud|problem|"
-            r"issue|knife|knives|this\s+madness|the\s+madness|meeting|session|survey|"
-            r"conversation|day)\b",
-            norm[max(0, m.start() - 40) : m.end() + 25],
-        )
-        else _check_self_harm(norm, m),
+        lambda norm, m: (
+            None
+            if re.search(r"\b(?:take|taking|tk)\s+(?:it|things|everything)\b", m.group(0))
+            or re.search(
+                r"\b(?:crime|violence|stabbing|stabbings|gang|gangs|cycle|war|beef|feud|problem|"
+                r"issue|knife|knives|this\s+madness|the\s+madness|meeting|session|survey|"
+                r"conversation|day)\b",
+                norm[max(0, m.start() - 40) : m.end() + 25],
+            )
+            else _check_self_harm(norm, m)
+        ),
     ),
     _r(
         "self_harm",
@@ -621,8 +640,8 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _r(
         "weapon_now",
-        _WEAPON
-        + r"\s+(?:hidden\s+|stashed\s+|tucked\s+)?(?:in|on|under|inside|down|in\s+the\s+back\s+of)\s+"
+        _WEAPON + r"\s+(?:hidden\s+|stashed\s+|tucked\s+)?"
+        r"(?:in|on|under|inside|down|in\s+the\s+back\s+of)\s+"
         r"(?:his|her|my|their|your|the|our|[a-z]+'s|[a-z]+s)\s+(?:\w+\s+)?(?:bag|bags|pocket|pockets|"
         r"coat|jacket|hoodie|room|bedroom|locker|bed|pillow|mattress|car|waistband|trackies|"
         r"trousers|sock|socks|draw|drawer|drawers|wardrobe|house|flat|shoe|shoes|belt|garden|"
@@ -696,10 +715,14 @@ _RULES: tuple[_Rule, ...] = (
         r"torch|petrol)\b|\b(?:will|'ll|would|'d|gonna|going\s+to)\s+be\s+(?:hurt|stabbed|killed|"
         r"got|shot|harmed|next)\b",
         0.85,
-        lambda norm, m: None
-        if re.search(r"\b(?:people|they|kids|everyone)\s+say\b|\bas\s+a\s+joke\b",
-                     norm[max(0, m.start() - 30) : m.end()])
-        else _check_child(norm, m),
+        lambda norm, m: (
+            None
+            if re.search(
+                r"\b(?:people|they|kids|everyone)\s+say\b|\bas\s+a\s+joke\b",
+                norm[max(0, m.start() - 30) : m.end()],
+            )
+            else _check_child(norm, m)
+        ),
     ),
     _r(
         "child_at_risk",
@@ -726,6 +749,8 @@ _RULES: tuple[_Rule, ...] = (
         r"\b(?:giv(?:e|es|ing|en)|gave|buy(?:s|ing)?|bought|gift(?:s|ing|ed)?)\s+(?:\w+\s+){0,4}?"
         r"(?:money|cash|trainers|new\s+phone|phones?|clothes|gifts|designer\s+\w+|weed|drugs|"
         r"a\s+phone)\b|"
+        r"\b(?:older\s+)?(?:men|man|guys|guy|lads|blokes|boys)\s+(?:in\s+(?:their|his)\s+"
+        r"(?:20s|twenties|30s|thirties|40s)|(?:aged\s+)?(?:over|in\s+their)\s+(?:20|18|21))\b|"
         r"\b(?:seeing|dating|going\s+out\s+with|talking\s+to|sleeping\s+with|staying\s+with|"
         r"meeting|meets|messaging)\s+(?:a|an|some|this|that)\s+(?:\d{2}|twenty\w*|thirty\w*)\s*"
         r"-?\s*(?:year|yr)s?\s*-?\s*old\b|\b(?:shott?ing|shottin|selling|sellin|dealing|"
@@ -739,22 +764,16 @@ _RULES: tuple[_Rule, ...] = (
     ),
 )
 
-_PREFILTER = re.compile(
-    r"stab|shank|kill|kil\b|murder|shoot|merk|slash|juk|jook|bod|cut|batter|attack|hurt|jump|"
-    r"punch|strangle|burn|stomp|rob|run\s+up|ride|bang|pipe|dip|splash|slap|smack|knock|get|"
-    r"find|catch|deal|teach|finish|go\s+for|wet|poke|chef|beat|duff|sort|do\b|smash|mash|fuck|"
-    r"lick|set|light|bore|box|line|bash|kick|cave|make|revenge|payback|own\s+back|dead|back|"
-    r"live|next|sight|war|fight|plan|organis|slide|spin|mission|self|kms|unalive|sewer|suicid|"
-    r"sucid|end|take|tk\b|die|dye|disappear|wake|sleep|give\s+up|wish|better\s+off|want|"
-    r"wanna|wana|point|reason|go\s+on|cope|way\s+out|worth|harm|overdos|od|tablets|pills|"
-    r"meds|medication|paracetamol|bridge|building|roof|train|cliff|tower|knif|knive|nife|"
-    r"kinfe|machete|blade|shiv|bora|nank|rambo|sken|gun|firearm|weapon|duster|strapped|"
-    r"tooled|ting|carr|pack|found|seen|saw|see|mak|made|forc|pressur|us|tell|told|ask|send|"
-    r"sent|recruit|groom|pay|paid|hold|deliver|sell|shot|run|drop|hide|stash|move|keep|mind|"
-    r"look|mule|lines|trap|being|threat|said|say|text|messag|promis|warn|missing|come|came|"
-    r"owe|debt|snap|dm\b|contact|follow|stalk|watch|offer|pick|waiting|meet|nudes|pics|"
-    r"photos|lift|stay|older|grown|giv|gave|buy|bought|gift|town|cuckoo"
-)
+
+def _merge(spans: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort evidence spans and merge overlapping ones."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def detect_safeguarding(text: str) -> SafeguardingResult:
@@ -771,17 +790,16 @@ def detect_safeguarding(text: str) -> SafeguardingResult:
     if not text or not text.strip():
         return SafeguardingResult(False, [], 0.0)
     norm = _normalise(text[:MAX_CHARS])
-    if not _PREFILTER.search(norm):
-        return SafeguardingResult(False, [], 0.0)
-    found: dict[str, tuple[float, list[tuple[int, int]]]] = {}
+    found: dict[str, tuple[float, set[tuple[int, int]]]] = {}
     for rule in _RULES:
         for m in rule.pattern.finditer(norm):
+            weight, spans = found.get(rule.category, (0.0, set()))
+            if len(spans) >= MAX_SPANS:
+                break
             span = rule.check(norm, m)
             if span is None:
                 continue
-            weight, spans = found.get(rule.category, (0.0, []))
-            if span not in spans:
-                spans.append(span)
+            spans.add(span)
             found[rule.category] = (max(weight, rule.weight), spans)
     if not found:
         return SafeguardingResult(False, [], 0.0)
@@ -791,7 +809,7 @@ def detect_safeguarding(text: str) -> SafeguardingResult:
             weight, spans = found[category]
             bonus = min(0.05 * (len(spans) - 1), 0.09)
             reasons.append(
-                SafeguardingReason(category, sorted(spans), round(min(weight + bonus, 0.99), 3))
+                SafeguardingReason(category, _merge(spans), round(min(weight + bonus, 0.99), 3))
             )
     miss = 1.0
     for reason in reasons:

@@ -125,3 +125,27 @@ def test_staff_pages_are_not_cached(
     response = client.get("/sessions/")
     assert response.headers["Cache-Control"] == "no-store"
     assert csrf_token(response.get_data(as_text=True))
+
+
+def test_header_and_banners_render_markup_not_escaped_tags(
+    client: FlaskClient, signed_in: Callable[..., StaffMember]
+) -> None:
+    signed_in("lead")
+    token = csrf_token(client.get("/sessions/").get_data(as_text=True))
+    client.post("/sign-out", data={"csrf_token": token})
+    html = client.get("/sign-in").get_data(as_text=True)
+    assert "&lt;" not in html
+    assert '<span class="app-council-logo">Leicester City Council</span>' in html
+    assert '<p class="govuk-notification-banner__heading">You have signed out.</p>' in html
+
+
+def test_flashed_messages_are_escaped(app: Flask) -> None:
+    from flask import flash, render_template_string
+
+    with app.test_request_context("/sign-in"):
+        flash("<script>alert(1)</script>", "success")
+        html = render_template_string(
+            '{% extends "base.html" %}{% set title = "t" %}{% block main_content %}{% endblock %}'
+        )
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
