@@ -294,7 +294,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "trainer": args.trainer,
         "sources": [Path(p).name for p in args.gold],
         "rules": rules.version,
-        "settings": {"model_only_threshold": 0.8, "weak_rule_threshold": 0.5, "veto_threshold": 0.0},
+        "settings": {"model_only_threshold": 1.01, "weak_rule_threshold": 0.5, "veto_threshold": 0.0},
     }
     if args.trainer == "naive_bayes":
         meta["settings"] = {"model_only_threshold": 1.01, "weak_rule_threshold": 0.5, "veto_threshold": 0.0}

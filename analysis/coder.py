@@ -48,7 +48,7 @@ class CoderSettings:
     """Decision thresholds of the combined coder (tuned by cross-validation)."""
 
     rule_threshold: float = 0.5  # a rule match at least this strong assigns on its own
-    model_only_threshold: float = 0.8  # model probability that assigns without any rule
+    model_only_threshold: float = 1.01  # model probability that assigns without any rule (>1: never)
     weak_rule_threshold: float = 0.5  # model probability that confirms a weak rule match
     veto_threshold: float = 0.0  # model probability below which a rule match is dropped
     extra: dict[str, float] = field(default_factory=dict)
@@ -111,31 +111,43 @@ class Coder:
             seen.add((m.theme, m.source))
             s = rule_score[m.theme]
             rule_score[m.theme] = m.score if s == 0.0 else 1.0 - (1.0 - s) * (1.0 - m.score * 0.3)
-        probs: list[float] | None = None
-        feat_spans: dict[str, list[Span]] = {}
-        if self.model is not None and not rules_only:
-            feats = self.model.features(tokens, question, matches, self.theme_ids, feat_spans)
-            raw = self.model.probabilities(feats)
-            probs = [raw[i] if i >= 0 else 0.0 for i in self._model_index]
         st = self.settings
         out: list[ThemeCode] = []
-        for i, tid in enumerate(self.theme_ids):
-            r = rule_score[i]
-            if probs is None:
+        model = None if rules_only else self.model
+        if model is None:
+            for i, r in enumerate(rule_score):
                 if r >= st.rule_threshold:
+                    out.append(ThemeCode(self.theme_ids[i], round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
+        else:
+            # the learned layer is consulted where it can change the decision: weak rule
+            # evidence, strong rule evidence when vetoes are on, every theme when it may
+            # assign on its own
+            everything = st.model_only_threshold <= 1.0
+            feat_spans: dict[str, list[Span]] | None = {} if everything else None
+            feats: set[str] | None = None
+            for i, r in enumerate(rule_score):
+                tid = self.theme_ids[i]
+                mi = self._model_index[i]
+                strong = r >= st.rule_threshold
+                if strong and st.veto_threshold <= 0.0:
                     out.append(ThemeCode(tid, round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
-                continue
-            p = probs[i]
-            if r >= st.rule_threshold and p >= st.veto_threshold:
-                score = 1.0 - (1.0 - r) * (1.0 - p) ** 0.5
-                out.append(ThemeCode(tid, round(min(score, 1.0), 3), _merge(spans[i]), "rules+model"))
-            elif r > 0.0 and p >= st.weak_rule_threshold:
-                score = max(p, r)
-                out.append(ThemeCode(tid, round(min(score, 1.0), 3), _merge(spans[i]), "rules+model"))
-            elif p >= st.model_only_threshold:
-                assert self.model is not None
-                ev = self.model.evidence(tid, feat_spans)
-                out.append(ThemeCode(tid, round(p, 3), _merge(ev), "model"))
+                    continue
+                if mi < 0 or (r == 0.0 and not everything):
+                    if strong:
+                        out.append(ThemeCode(tid, round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
+                    continue
+                if feats is None:
+                    feats = model.features(tokens, question, matches, self.theme_ids, feat_spans)
+                p = model.probability(mi, feats)
+                if strong:
+                    if p >= st.veto_threshold:
+                        score = 1.0 - (1.0 - r) * (1.0 - p) ** 0.5
+                        out.append(ThemeCode(tid, round(min(score, 1.0), 3), _merge(spans[i]), "rules+model"))
+                elif r > 0.0 and p >= st.weak_rule_threshold:
+                    out.append(ThemeCode(tid, round(min(max(p, r), 1.0), 3), _merge(spans[i]), "rules+model"))
+                elif r == 0.0 and p >= st.model_only_threshold and feat_spans is not None:
+                    ev = model.evidence(tid, feat_spans)
+                    out.append(ThemeCode(tid, round(p, 3), _merge(ev), "model"))
         out.sort(key=lambda t: -t.score)
         ids = [t.theme for t in out]
         return CodingResult(tuple(out), tuple(self.concepts_for(ids)), self.version, question)

@@ -98,6 +98,10 @@ class ThemeModel:
         for feat, pairs in data["weights"].items():
             weights[feat] = [(int(i), float(w)) for i, w in pairs]
         self.weights = weights
+        self.by_theme: list[dict[str, float]] = [{} for _ in self.themes]
+        for feat, pairs in weights.items():
+            for i, w in pairs:
+                self.by_theme[i][feat] = w
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode()
         self.digest = hashlib.sha256(canonical).hexdigest()[:8]
 
@@ -128,6 +132,16 @@ class ThemeModel:
                     acc[i] += w
         s = self.scale
         return [b + s * a for b, a in zip(self.bias, acc, strict=True)]
+
+    def probability(self, theme_index: int, feats: set[str]) -> float:
+        """Probability of one theme (by its index in :attr:`themes`) for a feature set."""
+        table = self.by_theme[theme_index]
+        acc = 0.0
+        for f in feats:
+            w = table.get(f)
+            if w is not None:
+                acc += w
+        return _sigmoid(self.bias[theme_index] + self.scale * acc)
 
     def probabilities(self, feats: set[str]) -> list[float]:
         """Per-theme probabilities for a feature set."""

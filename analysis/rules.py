@@ -20,7 +20,7 @@ negation mode is ``reject``, when a negator stands just before it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .codebook import Codebook, CodebookError
 from .textproc import Normaliser, Token, stem_word
@@ -73,10 +73,12 @@ def _element(alts: list[Alternative]) -> _Element:
 class CompiledPattern:
     """One compiled pattern and what a match of it means."""
 
-    theme: int  # index into the rule set's theme list, -1 for cues, -2 for excludes
+    theme: int  # index into the rule set's theme list (-1 for cues)
     score: float
     elements: tuple[_Element, ...]
     source: str
+    role: int = 0  # 0 theme pattern, 1 rejection cue, 2 exclusion of ``theme``
+    pid: int = -1  # position in the index (set when indexed)
     # words that must occur somewhere in the text for a match (a cheap pre-filter):
     # one (stems, exact words) pair per later element without prefixes or negators
     required: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
@@ -98,6 +100,9 @@ _NEGATION_WINDOW = 2
 _NOT_REJECTING = frozenset({"just", "only", "simply", "merely", "solely", "alway", "onli"})
 
 
+ROLE_THEME, ROLE_CUE, ROLE_EXCLUDE = 0, 1, 2
+
+
 class RuleSet:
     """Compiled patterns of a codebook, indexed by their first word."""
 
@@ -106,22 +111,15 @@ class RuleSet:
         self.theme_ids = list(codebook.theme_ids)
         self.negation_reject = [t.negation == "reject" for t in codebook.active_themes]
         self._lexicons = {k.lower(): v for k, v in codebook.lexicons.items()}
-        self._by_stem: dict[str, list[CompiledPattern]] = {}
-        self._by_exact: dict[str, list[CompiledPattern]] = {}
-        self._by_prefix: dict[str, list[tuple[str, CompiledPattern]]] = {}
-        self._by_neg: list[CompiledPattern] = []
-        self._prefix_lengths: tuple[int, ...] = ()
-        self._cues: _Index = _Index()
-        self._excludes: list[_Index] = []
+        self.index = _Index()
         for ti, theme in enumerate(codebook.active_themes):
             for spec in theme.patterns:
-                self._add(self._compile(spec.text, ti, spec.score), self)
-            ex = _Index()
+                self.index.add(self._compile(spec.text, ti, spec.score))
             for text in theme.excludes:
-                ex.add(self._compile(text, -2, 0.0))
-            self._excludes.append(ex)
+                self.index.add(self._compile(text, ti, 0.0, ROLE_EXCLUDE))
         for text in codebook.rejection_cues:
-            self._cues.add(self._compile(text, -1, 0.0))
+            self.index.add(self._compile(text, -1, 0.0, ROLE_CUE))
+        self.n_patterns = self.index.size
 
     # -- compiling ---------------------------------------------------------
     def _atom(self, word: str, source: str) -> list[Alternative]:
@@ -154,7 +152,7 @@ class RuleSet:
         norm, stem, _ = self.normaliser.normalise(word)
         return [((_STEM, stem),)]
 
-    def _compile(self, text: str, theme: int, score: float) -> CompiledPattern:
+    def _compile(self, text: str, theme: int, score: float, role: int = ROLE_THEME) -> CompiledPattern:
         elements: list[_Element] = []
         for part in text.split():
             if part.startswith("~"):
@@ -191,119 +189,154 @@ class RuleSet:
                     break
             else:
                 required.append((frozenset(stems), frozenset(exacts)))
-        return CompiledPattern(theme, score, tuple(elements), text, tuple(required))
-
-    @staticmethod
-    def _add(pattern: CompiledPattern, target: RuleSet | _Index) -> None:
-        for alt in pattern.elements[0].alts:
-            kind, value = alt[0]
-            if kind == _STEM:
-                target._by_stem.setdefault(value, []).append(pattern)
-            elif kind == _EXACT:
-                target._by_exact.setdefault(value, []).append(pattern)
-            elif kind == _PREFIX:
-                target._by_prefix.setdefault(value, []).append((value, pattern))
-                target._prefix_lengths = tuple(sorted({len(k) for k in target._by_prefix}))
-            else:
-                target._by_neg.append(pattern)
+        return CompiledPattern(theme, score, tuple(elements), text, role=role, required=tuple(required))
 
     # -- matching ------------------------------------------------------------
     def matches(self, tokens: Sequence[Token]) -> list[Match]:
         """All surviving theme matches in a token list."""
-        stems = {t.stem for t in tokens}
-        norms = {t.norm for t in tokens}
-        found = _find(self, tokens, stems, norms)
+        found, cue_ends, excluded = _find(self.index, tokens)
         if not found:
             return []
-        cue_ends: set[int] | None = None
-        excluded: dict[int, list[Match]] = {}
         out: list[Match] = []
         for m in found:
-            # rejection cue ending just before the match
-            if self._cues.nonempty:
-                if cue_ends is None:
-                    cue_ends = {c.last for c in _find(self._cues, tokens, stems, norms)}
-                if cue_ends and _cue_before(tokens, m.first, cue_ends):
-                    continue
+            # a rejection cue ending just before the match
+            if cue_ends and _cue_before(tokens, m.first, cue_ends):
+                continue
             if self.negation_reject[m.theme] and _negated(tokens, m.first):
                 continue
-            ex = self._excludes[m.theme]
-            if ex.nonempty:
+            if excluded:
                 ems = excluded.get(m.theme)
-                if ems is None:
-                    ems = excluded[m.theme] = _find(ex, tokens, stems, norms)
-                if any(e.first <= m.last and m.first <= e.last for e in ems):
+                if ems and any(f <= m.last and m.first <= last for f, last in ems):
                     continue
             out.append(m)
         return out
 
 
 class _Index:
-    """First-word index of a list of patterns (cues, excludes)."""
+    """First-word index of compiled patterns, with a per-word candidate cache."""
 
     def __init__(self) -> None:
         self._by_stem: dict[str, list[CompiledPattern]] = {}
         self._by_exact: dict[str, list[CompiledPattern]] = {}
-        self._by_prefix: dict[str, list[tuple[str, CompiledPattern]]] = {}
+        self._by_prefix: dict[str, list[CompiledPattern]] = {}
         self._by_neg: list[CompiledPattern] = []
         self._prefix_lengths: tuple[int, ...] = ()
-        self.nonempty = False
+        self._cache: dict[tuple[str, str, bool], tuple[tuple[CompiledPattern, ...], tuple[int, ...]]] = {}
+        # anchors: one word set per pattern that must occur in the text for a match
+        self._anchor_stem: dict[str, list[int]] = {}
+        self._anchor_exact: dict[str, list[int]] = {}
+        self.anchored: set[int] = set()
+        self.size = 0
 
     def add(self, pattern: CompiledPattern) -> None:
-        RuleSet._add(pattern, self)
-        self.nonempty = True
+        """Index a pattern under each possible first word (and under its anchor words)."""
+        pattern = replace(pattern, pid=self.size)
+        if pattern.required:
+            stems, exacts = min(pattern.required, key=_anchor_cost)
+            for st in stems:
+                self._anchor_stem.setdefault(st, []).append(pattern.pid)
+            for ex in exacts:
+                self._anchor_exact.setdefault(ex, []).append(pattern.pid)
+            self.anchored.add(pattern.pid)
+        for alt in pattern.elements[0].alts:
+            kind, value = alt[0]
+            if kind == _STEM:
+                self._by_stem.setdefault(value, []).append(pattern)
+            elif kind == _EXACT:
+                self._by_exact.setdefault(value, []).append(pattern)
+            elif kind == _PREFIX:
+                self._by_prefix.setdefault(value, []).append(pattern)
+            else:
+                self._by_neg.append(pattern)
+        self._prefix_lengths = tuple(sorted({len(k) for k in self._by_prefix}))
+        self._cache.clear()
+        self.size += 1
+
+    def candidates(self, tok: Token) -> tuple[tuple[CompiledPattern, ...], tuple[int, ...]]:
+        """Patterns whose first element may match this token, and the ids of the
+        patterns this token anchors (both cached per word)."""
+        key = (tok.norm, tok.stem, tok.negator)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        cands: list[CompiledPattern] = []
+        cands.extend(self._by_stem.get(tok.stem, ()))
+        cands.extend(self._by_exact.get(tok.norm, ()))
+        norm = tok.norm
+        for k in self._prefix_lengths:
+            if k > len(norm):
+                break
+            cands.extend(self._by_prefix.get(norm[:k], ()))
+        if tok.negator:
+            cands.extend(self._by_neg)
+        seen: set[int] = set()
+        unique = []
+        for p in cands:
+            if id(p) not in seen:
+                seen.add(id(p))
+                unique.append(p)
+        anchors = tuple(sorted(set(self._anchor_stem.get(tok.stem, ())) | set(self._anchor_exact.get(tok.norm, ()))))
+        result = (tuple(unique), anchors)
+        if len(self._cache) < 200_000:
+            self._cache[key] = result
+        return result
+
+
+_COMMON = frozenset(
+    """a an the to of in on at for with and or but be is are was were it its it's this that my our your his her
+    their them they we you i me us he she him have has had do does did get got go not no so as by from up out""".split()
+)
+
+
+def _anchor_cost(req: tuple[frozenset[str], frozenset[str]]) -> tuple[int, int]:
+    words = req[0] | req[1]
+    return (sum(1 for w in words if w in _COMMON or len(w) <= 2), len(words))
 
 
 def _find(
-    index: RuleSet | _Index,
-    tokens: Sequence[Token],
-    stems: set[str] | None = None,
-    norms: set[str] | None = None,
-) -> list[Match]:
-    out: list[Match] = []
-    by_stem = index._by_stem
-    by_exact = index._by_exact
-    by_prefix = index._by_prefix
-    prefix_lengths = index._prefix_lengths
-    by_neg = index._by_neg
-    if stems is None:
-        stems = {t.stem for t in tokens}
-    if norms is None:
-        norms = {t.norm for t in tokens}
-    for i, tok in enumerate(tokens):
-        if tok.boundary:
+    index: _Index, tokens: Sequence[Token]
+) -> tuple[list[Match], set[int], dict[int, list[tuple[int, int]]]]:
+    """One pass over the tokens: theme matches, ends of rejection cues, excluded ranges."""
+    found: list[Match] = []
+    cue_ends: set[int] = set()
+    excluded: dict[int, list[tuple[int, int]]] = {}
+    candidates = index.candidates
+    per_token = [candidates(tok) if not tok.boundary else ((), ()) for tok in tokens]
+    present: set[int] = set()
+    for _, anchors in per_token:
+        if anchors:
+            present.update(anchors)
+    anchored = index.anchored
+    stems: set[str] | None = None
+    norms: set[str] | None = None
+    for i, (cands, _) in enumerate(per_token):
+        if not cands:
             continue
-        cands: list[CompiledPattern] = []
-        c = by_stem.get(tok.stem)
-        if c:
-            cands.extend(c)
-        c = by_exact.get(tok.norm)
-        if c:
-            cands.extend(c)
-        norm = tok.norm
-        if by_prefix:
-            ln = len(norm)
-            for k in prefix_lengths:
-                if k > ln:
-                    break
-                pc = by_prefix.get(norm[:k])
-                if pc:
-                    cands.extend(p for _, p in pc)
-        if by_neg and tok.negator:
-            cands.extend(by_neg)
         for p in cands:
-            if p.required:
-                ok = True
-                for rs, rx in p.required:
-                    if rs.isdisjoint(stems) and rx.isdisjoint(norms):
-                        ok = False
-                        break
-                if not ok:
+            if p.pid in anchored:
+                if p.pid not in present:
                     continue
+                if len(p.required) > 1:
+                    if stems is None or norms is None:
+                        stems = {t.stem for t in tokens}
+                        norms = {t.norm for t in tokens}
+                    ok = True
+                    for rs, rx in p.required:
+                        if rs.isdisjoint(stems) and rx.isdisjoint(norms):
+                            ok = False
+                            break
+                    if not ok:
+                        continue
             end = _match_from(p.elements, 0, tokens, i)
-            if end >= 0:
-                out.append(Match(p.theme, p.score, i, end, p.source))
-    return out
+            if end < 0:
+                continue
+            if p.role == ROLE_THEME:
+                found.append(Match(p.theme, p.score, i, end, p.source))
+            elif p.role == ROLE_CUE:
+                cue_ends.add(end)
+            else:
+                excluded.setdefault(p.theme, []).append((i, end))
+    return found, cue_ends, excluded
 
 
 def _atom_ok(atom: Atom, tok: Token) -> bool:

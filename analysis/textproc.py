@@ -79,15 +79,20 @@ class Normaliser:
         """Tokenise ``text`` keeping character offsets into the original string."""
         out: list[Token] = []
         append = out.append
+        cache = self._cache
         norm_fn = self.normalise
+        new = tuple.__new__
         for m in _TOKEN_RE.finditer(text):
             raw = m.group()
-            if raw[0] in _BOUNDARY_CHARS:
-                strong = any(c in _STRONG_CHARS for c in raw)
-                append(Token(raw, raw, m.start(), m.end(), True, False, strong))
-                continue
-            norm, stem, neg = norm_fn(raw)
-            append(Token(norm, stem, m.start(), m.end(), False, neg))
+            start, end = m.span()
+            hit = cache.get(raw)
+            if hit is None:
+                if raw[0] in _BOUNDARY_CHARS:
+                    strong = any(c in _STRONG_CHARS for c in raw)
+                    append(new(Token, (raw, raw, start, end, True, False, strong)))
+                    continue
+                hit = norm_fn(raw)
+            append(new(Token, (hit[0], hit[1], start, end, False, hit[2], False)))
         return out
 
 

@@ -23,7 +23,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     _configure_templates(app)
 
-    from app import assets, database, errors, navigation, security
+    from app import assets, database, errors, form_errors, navigation, security
     from app.extensions import csrf, limiter, login_manager, migrate, wtforms_helpers
 
     database.init_app(app)
@@ -37,6 +37,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     errors.init_app(app)
     assets.init_app(app)
     navigation.init_app(app)
+    form_errors.init_app(app)
 
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp

@@ -63,9 +63,13 @@ def app() -> Iterator[Flask]:
             Path(database + suffix).unlink(missing_ok=True)
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(app: Flask) -> Iterator[None]:
-    """Start every test with only the reference data."""
+@pytest.fixture
+def clean_database(app: Flask) -> Iterator[None]:
+    """Empty every table and reload the reference data.
+
+    Autouse for the app and browser tests (their conftest.py); the analysis
+    tests need no database and do not pay for it.
+    """
     with app.app_context():
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         for table in tables:

@@ -43,7 +43,9 @@ def test_sqlite_connections_are_configured_for_concurrency(app: Flask) -> None:
         db.session.remove()
 
 
-def test_concurrent_read_then_write_transactions_never_fail(app: Flask) -> None:
+def test_concurrent_read_then_write_transactions_never_fail(
+    app: Flask, clean_database: None
+) -> None:
     """Sixteen threads each read then write in one transaction, many times over."""
     errors: list[BaseException] = []
 

@@ -2,7 +2,7 @@
 
 The server serves the same session-scoped `app` fixture as the rest of the
 suite (tests/conftest.py), so each test still starts from the reference data
-only (the autouse `_clean_database` fixture) and can create users with
+only (the autouse `_fresh_database` fixture below) and can create users with
 `make_user`. CSRF protection is on, so every form goes through it as in
 production.
 
@@ -128,3 +128,8 @@ def axe(axe_source: str) -> Callable[[Page], None]:
         assert violations == [], format_violations(violations, page.url)
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database(clean_database: None) -> None:
+    """Every browser test starts with only the reference data."""

@@ -190,3 +190,15 @@ def test_audit_log_lists_events_newest_first(
     soup = BeautifulSoup(html, "html.parser")
     first_row = soup.select("tbody tr")[0]
     assert first_row.select("td")[2].get_text(strip=True) == "sign in"
+
+
+def test_invite_error_summary_links_point_at_inputs(
+    app: Flask, client: FlaskClient, signed_in: Callable[..., StaffMember]
+) -> None:
+    signed_in("admin")
+    page = _invite(client, app, role="", name="", email="not-an-email", areas=[])
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")  # type: ignore[attr-defined]
+    hrefs = [str(a["href"]) for a in soup.select(".govuk-error-summary a")]
+    assert len(hrefs) == 3
+    for href in hrefs:
+        assert soup.find(id=href.lstrip("#")) is not None, href

@@ -241,3 +241,17 @@ def test_list_filters_by_area_audience_and_dates(
     braunstone = _area_option(html, "Braunstone")
     assert venues(f"area={braunstone}") == ["Venue C", "Venue B"]
     assert venues("held_from=not-a-date") == ["Venue C", "Venue B", "Venue A"]
+
+
+def test_error_summary_links_point_at_inputs_on_the_page(
+    client: FlaskClient, signed_in: Callable[..., StaffMember]
+) -> None:
+    signed_in("lead", ("Belgrave",))
+    data = _form(client, "/sessions/new", held_on=["", "", ""], venue="", area="0")
+    soup = BeautifulSoup(client.post("/sessions/new", data=data).get_data(as_text=True), "html.parser")
+    summary = soup.select_one(".govuk-error-summary")
+    assert summary is not None
+    hrefs = [a["href"] for a in summary.select("a")]
+    assert "#held_on-day" in hrefs and "#area" in hrefs and "#venue" in hrefs
+    for href in hrefs:
+        assert soup.find(id=str(href).lstrip("#")) is not None, href
