@@ -104,7 +104,9 @@ def code(text: str | None, question: str | None = None) -> CodingResult:
     return load_coder().code(text, question)
 
 
-def code_batch(texts: Iterable[str | None], questions: Iterable[str | None] | None = None) -> list[CodingResult]:
+def code_batch(
+    texts: Iterable[str | None], questions: Iterable[str | None] | None = None
+) -> list[CodingResult]:
     """Code several texts with the default coder (``questions`` parallel to ``texts``)."""
     return list(load_coder().code_many(texts, questions))
 

@@ -74,7 +74,8 @@ class Progress:
         fill = int(frac * width)
         rate = rows / max(now - self.start, 1e-9)
         sys.stderr.write(
-            f"\r{self.label} [{'#' * fill}{'.' * (width - fill)}] {frac * 100:5.1f}% {rows:,} rows {rate:,.0f}/s"
+            f"\r{self.label} [{'#' * fill}{'.' * (width - fill)}] {frac * 100:5.1f}% "
+            f"{rows:,} rows {rate:,.0f}/s"
         )
         sys.stderr.flush()
 
@@ -96,7 +97,9 @@ def _open_csv(path: str) -> tuple[IO[bytes], _CountingReader, Iterator[list[str]
         raise InputError(f"{path}: file is empty")
     fh = open(p, "rb")  # noqa: SIM115 - closed by the caller
     counter = _CountingReader(fh)
-    text = io.TextIOWrapper(io.BufferedReader(counter, buffer_size=1 << 16), encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(
+        io.BufferedReader(counter, buffer_size=1 << 16), encoding="utf-8-sig", newline=""
+    )
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -132,7 +135,9 @@ def _rows(reader: Iterator[list[str]], path: str) -> Iterator[tuple[int, list[st
         except StopIteration:
             return
         except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text after row {line} (save the file as CSV UTF-8)") from None
+            raise InputError(
+                f"{path}: not UTF-8 text after row {line} (save the file as CSV UTF-8)"
+            ) from None
         except csv.Error as exc:
             raise InputError(f"{path}: malformed CSV after row {line} ({exc})") from None
         line += 1
@@ -165,40 +170,97 @@ def _load_coder(args: argparse.Namespace, *, rules_only: bool = False) -> Coder:
 
 
 # -- code --------------------------------------------------------------------
+_WORKER_CODER: Coder | None = None
+_CHUNK = 1000
+
+
+def _code_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """Worker: code a chunk of (text, question) pairs into (themes, concepts) strings."""
+    coder = _WORKER_CODER
+    assert coder is not None
+    out = []
+    for text, q in items:
+        result = coder.code(text, q)
+        out.append((";".join(t.theme for t in result.themes), ";".join(result.concepts)))
+    return out
+
+
 def cmd_code(args: argparse.Namespace) -> int:
     """Code every row of a CSV file; write all input columns plus themes and concepts."""
+    global _WORKER_CODER
     coder = _load_coder(args, rules_only=args.rules_only)
     fh, counter, reader, header, size = _open_csv(args.input)
     with fh:
         ti = _column(header, args.text_column, args.input)
         qi = _column(header, args.question_column, args.input) if args.question_column else -1
         out_header = list(header)
-        extra = [c for c in ("themes", "concepts") if c not in out_header]
-        out_header += extra
+        out_header += [c for c in ("themes", "concepts") if c not in out_header]
         t_out = out_header.index("themes")
         c_out = out_header.index("concepts")
         width = len(out_header)
+        workers = (
+            args.workers
+            if args.workers
+            else (min(os.cpu_count() or 1, 4) if size > 2_000_000 else 1)
+        )
         progress = Progress("coding", size, not args.quiet)
         n = 0
-        code = coder.code
         out_path = Path(args.output)
         tmp = out_path.with_name(out_path.name + ".part")
+
+        def chunks() -> Iterator[tuple[list[list[str]], list[tuple[str, str | None]]]]:
+            rows: list[list[str]] = []
+            items: list[tuple[str, str | None]] = []
+            for _, row in _rows(reader, args.input):
+                if len(row) < width:
+                    row = row + [""] * (width - len(row))
+                text = row[ti] if ti < len(row) else ""
+                q = _question(row[qi]) if qi >= 0 else args.question
+                rows.append(row)
+                items.append((text, q))
+                if len(rows) >= _CHUNK:
+                    yield rows, items
+                    rows, items = [], []
+            if rows:
+                yield rows, items
+
         try:
             with open(tmp, "w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(out_header)
-                for _, row in _rows(reader, args.input):
-                    if len(row) < width:
-                        row = row + [""] * (width - len(row))
-                    text = row[ti] if ti < len(row) else ""
-                    q = _question(row[qi]) if qi >= 0 else args.question
-                    result = code(text, q)
-                    row[t_out] = ";".join(t.theme for t in result.themes)
-                    row[c_out] = ";".join(result.concepts)
-                    writer.writerow(row)
-                    n += 1
-                    if not n & 1023:
-                        progress.update(counter.count, n)
+
+                def emit(rows: list[list[str]], coded: list[tuple[str, str]]) -> None:
+                    nonlocal n
+                    for row, (themes, concepts) in zip(rows, coded, strict=True):
+                        row[t_out] = themes
+                        row[c_out] = concepts
+                    writer.writerows(rows)
+                    n += len(rows)
+                    progress.update(counter.count, n)
+
+                _WORKER_CODER = coder
+                if workers <= 1:
+                    for rows, items in chunks():
+                        emit(rows, _code_chunk(items))
+                else:
+                    import multiprocessing as mp
+                    from collections import deque
+
+                    ctx = (
+                        mp.get_context("fork")
+                        if "fork" in mp.get_all_start_methods()
+                        else mp.get_context()
+                    )
+                    with ctx.Pool(workers) as pool:
+                        pending: deque[tuple[list[list[str]], Any]] = deque()
+                        for rows, items in chunks():
+                            pending.append((rows, pool.apply_async(_code_chunk, (items,))))
+                            while len(pending) >= workers * 3:  # bounded: memory stays flat
+                                done_rows, res = pending.popleft()
+                                emit(done_rows, res.get())
+                        while pending:
+                            done_rows, res = pending.popleft()
+                            emit(done_rows, res.get())
             os.replace(tmp, out_path)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -224,7 +286,9 @@ def read_labelled(
         for _, row in _rows(reader, path):
             if ti >= len(row) or not row[ti].strip():
                 continue
-            themes = frozenset(t.strip() for t in (row[hi] if hi < len(row) else "").replace(",", ";").split(";"))
+            themes = frozenset(
+                t.strip() for t in (row[hi] if hi < len(row) else "").replace(",", ";").split(";")
+            )
             q = _question(row[qi]) if 0 <= qi < len(row) else None
             n += 1
             if not n & 255:
@@ -238,16 +302,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Print agreement with gold codes (optionally by k-fold cross-validation)."""
     coder = _load_coder(args, rules_only=args.rules_only)
     if args.cv:
-        gold = list(read_labelled(args.gold, args.text_column, args.themes_column, args.question_column, args.quiet))
+        gold = list(
+            read_labelled(
+                args.gold, args.text_column, args.themes_column, args.question_column, args.quiet
+            )
+        )
         if len(gold) < args.cv:
-            raise InputError(f"{args.gold}: {len(gold)} rows is too few for {args.cv}-fold cross-validation")
+            raise InputError(
+                f"{args.gold}: {len(gold)} rows is too few for {args.cv}-fold cross-validation"
+            )
         if args.rules_only:
             preds = [set(coder.code(g.text, g.question, rules_only=True).theme_ids) for g in gold]
             report = score([g.themes for g in gold], preds, coder.theme_ids)
             method = f"rules only ({coder.version}); no training, so --cv changes nothing"
         else:
             extra: list[LabelledText] = []
-            for path in args.extra or ([str(DEFAULT_EXAMPLES)] if DEFAULT_EXAMPLES.exists() else []):
+            for path in args.extra or (
+                [str(DEFAULT_EXAMPLES)] if DEFAULT_EXAMPLES.exists() else []
+            ):
                 extra.extend(read_labelled(path, "text", "themes", None, True))
             report, _ = cross_validate(coder.codebook, gold, args.cv, extra, coder.settings)
             method = (
@@ -257,13 +329,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         golds: list[frozenset[str]] = []
         preds = []
-        for g in read_labelled(args.gold, args.text_column, args.themes_column, args.question_column, args.quiet):
+        for g in read_labelled(
+            args.gold, args.text_column, args.themes_column, args.question_column, args.quiet
+        ):
             golds.append(g.themes)
             preds.append(set(coder.code(g.text, g.question, rules_only=args.rules_only).theme_ids))
         if not golds:
             raise InputError(f"{args.gold}: no rows with text")
         report = score(golds, preds, coder.theme_ids)
-        method = f"coder {coder.version}" + ("" if args.rules_only else " (if the model was trained on this file, this is not a fair test: use --cv)")
+        method = f"coder {coder.version}" + (
+            ""
+            if args.rules_only
+            else " (if the model was trained on this file, this is not a fair test: use --cv)"
+        )
     print(f"# {method}")
     print(report.format())
     return 0
@@ -278,9 +356,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     unknown: set[str] = set()
     n = 0
     for path in args.gold:
-        for item in read_labelled(path, args.text_column, args.themes_column, args.question_column, args.quiet):
+        for item in read_labelled(
+            path, args.text_column, args.themes_column, args.question_column, args.quiet
+        ):
             tokens = rules.tokens(item.text)
-            feats = extract_features(tokens, item.question, rules.rules.matches(tokens), rules.theme_ids)
+            feats = extract_features(
+                tokens, item.question, rules.rules.matches(tokens), rules.theme_ids
+            )
             unknown.update(item.themes - set(rules.theme_ids))
             if args.trainer == "naive_bayes":
                 counts.add(feats, item.themes)
@@ -294,10 +376,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         "trainer": args.trainer,
         "sources": [Path(p).name for p in args.gold],
         "rules": rules.version,
-        "settings": {"model_only_threshold": 1.01, "weak_rule_threshold": 0.5, "veto_threshold": 0.0},
+        "settings": {
+            "model_only_threshold": 1.01,
+            "weak_rule_threshold": 0.5,
+            "veto_threshold": 0.0,
+        },
     }
     if args.trainer == "naive_bayes":
-        meta["settings"] = {"model_only_threshold": 1.01, "weak_rule_threshold": 0.5, "veto_threshold": 0.0}
+        meta["settings"] = {
+            "model_only_threshold": 1.01,
+            "weak_rule_threshold": 0.5,
+            "veto_threshold": 0.0,
+        }
         model = counts.to_model(min_count=args.min_count, scale=args.scale, meta=meta)
     else:
         model = train_logistic(kept, rules.theme_ids, min_count=args.min_count, meta=meta)
@@ -316,7 +406,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m analysis``."""
-    parser = argparse.ArgumentParser(prog="python -m analysis", description="Community Voice theme coder")
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis", description="Community Voice theme coder"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -332,20 +424,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True)
     p.add_argument("--question", choices=QUESTIONS, help="question id for every row")
     p.add_argument("--rules-only", action="store_true")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="coding processes (default: CPUs, up to 4, for large files)",
+    )
     p.set_defaults(func=cmd_code)
 
     p = sub.add_parser("evaluate", help="compare with gold codes")
     common(p)
     p.add_argument("--gold", required=True)
     p.add_argument("--themes-column", default="themes")
-    p.add_argument("--cv", type=int, default=0, help="k-fold cross-validation (learned layer retrained per fold)")
+    p.add_argument(
+        "--cv",
+        type=int,
+        default=0,
+        help="k-fold cross-validation (learned layer retrained per fold)",
+    )
     p.add_argument("--rules-only", action="store_true")
-    p.add_argument("--extra", action="append", help="extra training CSV for --cv (default: data/examples.csv)")
+    p.add_argument(
+        "--extra", action="append", help="extra training CSV for --cv (default: data/examples.csv)"
+    )
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("train", help="train the learned layer")
     common(p)
-    p.add_argument("--gold", action="append", required=True, help="labelled CSV (text, themes); repeatable")
+    p.add_argument(
+        "--gold", action="append", required=True, help="labelled CSV (text, themes); repeatable"
+    )
     p.add_argument("--themes-column", default="themes")
     p.add_argument("--output", required=True)
     p.add_argument("--min-count", type=int, default=2)
@@ -376,4 +483,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-__all__ = ["main", "build_parser", "read_labelled", "training_examples"]
+__all__ = ["build_parser", "main", "read_labelled", "training_examples"]

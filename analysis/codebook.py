@@ -102,7 +102,13 @@ class Codebook:
         """Short hash of everything the rules are built from."""
         payload = {
             "themes": [
-                [t.id, t.negation, t.retired, [(p.text, p.score) for p in t.patterns], list(t.excludes)]
+                [
+                    t.id,
+                    t.negation,
+                    t.retired,
+                    [(p.text, p.score) for p in t.patterns],
+                    list(t.excludes),
+                ]
                 for t in self.themes
             ],
             "lexicons": {k: list(v) for k, v in sorted(self.lexicons.items())},
@@ -149,7 +155,9 @@ def _label_patterns(label: str) -> list[PatternSpec]:
     return [PatternSpec(w, 0.6) for w in words]
 
 
-def codebook_from_dict(data: Mapping[str, Any], patterns: Mapping[str, Any] | None = None) -> Codebook:
+def codebook_from_dict(
+    data: Mapping[str, Any], patterns: Mapping[str, Any] | None = None
+) -> Codebook:
     """Build a :class:`Codebook` from parsed codebook data, merged with pattern data.
 
     ``data`` has the shape of ``codebook.yaml``; a theme may also carry its own
@@ -203,11 +211,16 @@ def codebook_from_dict(data: Mapping[str, Any], patterns: Mapping[str, Any] | No
         group = str(t.get("group", ""))
         pats = _parse_patterns(t.get("patterns"), default_score, f"theme {tid}: patterns")
         pats += _parse_patterns(extra.get("patterns"), default_score, f"patterns {tid}")
-        pats += [PatternSpec(k, default_score) for k in _as_str_list(t.get("keywords"), f"{tid}: keywords")]
+        pats += [
+            PatternSpec(k, default_score)
+            for k in _as_str_list(t.get("keywords"), f"{tid}: keywords")
+        ]
         if not pats:
             pats = _label_patterns(str(t.get("label", tid)))
         negation = str(
-            t.get("negation") or extra.get("negation") or ("polarity" if group in _POLARITY_GROUPS else "reject")
+            t.get("negation")
+            or extra.get("negation")
+            or ("polarity" if group in _POLARITY_GROUPS else "reject")
         )
         if negation not in NEGATION_MODES:
             raise CodebookError(f"theme {tid}: negation must be one of {NEGATION_MODES}")
@@ -279,7 +292,9 @@ def codebook_from_yaml(text: str, *, with_default_patterns: bool = True) -> Code
     return codebook_from_dict(data or {}, default_pattern_data() if with_default_patterns else None)
 
 
-def load_codebook(path: str | Path | None = None, patterns_path: str | Path | None = None) -> Codebook:
+def load_codebook(
+    path: str | Path | None = None, patterns_path: str | Path | None = None
+) -> Codebook:
     """Load a codebook from a YAML file (default: the shipped one) plus pattern data.
 
     ``patterns_path`` defaults to the shipped ``data/patterns.yaml``.
@@ -287,5 +302,9 @@ def load_codebook(path: str | Path | None = None, patterns_path: str | Path | No
     cb_path = Path(path) if path is not None else DEFAULT_CODEBOOK
     pat_path = Path(patterns_path) if patterns_path is not None else DEFAULT_PATTERNS
     data = _load_yaml_text(cb_path.read_text(encoding="utf-8"), str(cb_path))
-    pdata = _load_yaml_text(pat_path.read_text(encoding="utf-8"), str(pat_path)) if pat_path.exists() else {}
+    pdata = (
+        _load_yaml_text(pat_path.read_text(encoding="utf-8"), str(pat_path))
+        if pat_path.exists()
+        else {}
+    )
     return codebook_from_dict(data or {}, pdata or {})

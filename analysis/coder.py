@@ -48,7 +48,9 @@ class CoderSettings:
     """Decision thresholds of the combined coder (tuned by cross-validation)."""
 
     rule_threshold: float = 0.5  # a rule match at least this strong assigns on its own
-    model_only_threshold: float = 1.01  # model probability that assigns without any rule (>1: never)
+    model_only_threshold: float = (
+        1.01  # model probability that assigns without any rule (>1: never)
+    )
     weak_rule_threshold: float = 0.5  # model probability that confirms a weak rule match
     veto_threshold: float = 0.0  # model probability below which a rule match is dropped
     extra: dict[str, float] = field(default_factory=dict)
@@ -74,7 +76,9 @@ class Coder:
         self.settings = settings or CoderSettings()
         self.model = model if model is not None and model.usable_for(self.theme_ids) else None
         self._model_index = (
-            [self.model.theme_index.get(t, -1) for t in self.theme_ids] if self.model is not None else []
+            [self.model.theme_index.get(t, -1) for t in self.theme_ids]
+            if self.model is not None
+            else []
         )
         self._concepts = {t.id: t.concepts for t in codebook.active_themes}
         rules = f"rules-{codebook.version}.{codebook.patterns_version}.{codebook.fingerprint}"
@@ -83,7 +87,7 @@ class Coder:
 
     @property
     def version(self) -> str:
-        """Identifies the rules and model that make the codes, e.g. ``rules-1.3.ab12cd34+model-9f8e7d6c``."""
+        """Which rules and model make the codes: ``rules-1.3.ab12cd34+model-9f8e7d6c``."""
         return self._version
 
     def tokens(self, text: str) -> list[Token]:
@@ -94,7 +98,9 @@ class Coder:
         """Surviving rule matches for ``text`` (for debugging and explanation)."""
         return self.rules.matches(self.tokens(text))
 
-    def code(self, text: str | None, question: str | None = None, *, rules_only: bool = False) -> CodingResult:
+    def code(
+        self, text: str | None, question: str | None = None, *, rules_only: bool = False
+    ) -> CodingResult:
         """Code one text. ``question`` is the question id it answers, if known."""
         if not text or not text.strip():
             return CodingResult((), (), self.version, question)
@@ -117,7 +123,11 @@ class Coder:
         if model is None:
             for i, r in enumerate(rule_score):
                 if r >= st.rule_threshold:
-                    out.append(ThemeCode(self.theme_ids[i], round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
+                    out.append(
+                        ThemeCode(
+                            self.theme_ids[i], round(min(r, 1.0), 3), _merge(spans[i]), "rules"
+                        )
+                    )
         else:
             # the learned layer is consulted where it can change the decision: weak rule
             # evidence, strong rule evidence when vetoes are on, every theme when it may
@@ -142,9 +152,17 @@ class Coder:
                 if strong:
                     if p >= st.veto_threshold:
                         score = 1.0 - (1.0 - r) * (1.0 - p) ** 0.5
-                        out.append(ThemeCode(tid, round(min(score, 1.0), 3), _merge(spans[i]), "rules+model"))
+                        out.append(
+                            ThemeCode(
+                                tid, round(min(score, 1.0), 3), _merge(spans[i]), "rules+model"
+                            )
+                        )
                 elif r > 0.0 and p >= st.weak_rule_threshold:
-                    out.append(ThemeCode(tid, round(min(max(p, r), 1.0), 3), _merge(spans[i]), "rules+model"))
+                    out.append(
+                        ThemeCode(
+                            tid, round(min(max(p, r), 1.0), 3), _merge(spans[i]), "rules+model"
+                        )
+                    )
                 elif r == 0.0 and p >= st.model_only_threshold and feat_spans is not None:
                     ev = model.evidence(tid, feat_spans)
                     out.append(ThemeCode(tid, round(p, 3), _merge(ev), "model"))
@@ -153,7 +171,11 @@ class Coder:
         return CodingResult(tuple(out), tuple(self.concepts_for(ids)), self.version, question)
 
     def code_many(
-        self, texts: Iterable[str | None], questions: Iterable[str | None] | None = None, *, rules_only: bool = False
+        self,
+        texts: Iterable[str | None],
+        questions: Iterable[str | None] | None = None,
+        *,
+        rules_only: bool = False,
     ) -> Iterator[CodingResult]:
         """Code texts lazily, one result per text, in order."""
         if questions is None:

@@ -51,13 +51,15 @@ class Report:
         lines = [f"{'theme':<24} {'n':>4} {'pred':>4} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6}"]
         for s in self.per_theme:
             lines.append(
-                f"{s.theme:<24} {s.support:>4} {s.predicted:>4} {s.precision:>6.3f} {s.recall:>6.3f} "
+                f"{s.theme:<24} {s.support:>4} {s.predicted:>4} "
+                f"{s.precision:>6.3f} {s.recall:>6.3f} "
                 f"{s.f1:>6.3f} {s.kappa:>6.3f}"
             )
         lines.append("")
         lines.append(f"texts: {self.n_texts}")
         lines.append(
-            f"micro-P {self.micro_precision:.3f}  micro-R {self.micro_recall:.3f}  micro-F1 {self.micro_f1:.3f}"
+            f"micro-P {self.micro_precision:.3f}  micro-R {self.micro_recall:.3f}  "
+            f"micro-F1 {self.micro_f1:.3f}"
         )
         lines.append(f"macro-F1 {self.macro_f1:.3f}  mean kappa {self.mean_kappa:.3f}")
         return "\n".join(lines)
@@ -79,7 +81,9 @@ def cohen_kappa(tp: int, fp: int, fn: int, tn: int) -> float:
     return (po - pe) / (1.0 - pe)
 
 
-def score(gold: Sequence[frozenset[str]], pred: Sequence[set[str] | frozenset[str]], themes: Sequence[str]) -> Report:
+def score(
+    gold: Sequence[frozenset[str]], pred: Sequence[set[str] | frozenset[str]], themes: Sequence[str]
+) -> Report:
     """Compare predicted theme sets with gold ones.
 
     Macro-F1 and mean kappa average over the themes that occur in the gold codes
@@ -104,7 +108,11 @@ def score(gold: Sequence[frozenset[str]], pred: Sequence[set[str] | frozenset[st
         tn = n - tp - fp - fn
         prec = tp / (tp + fp) if tp + fp else (1.0 if tp + fn == 0 else 0.0)
         rec = tp / (tp + fn) if tp + fn else (1.0 if tp + fp == 0 else 0.0)
-        rows.append(ThemeScore(t, tp + fn, tp + fp, tp, prec, rec, _f1(prec, rec), cohen_kappa(tp, fp, fn, tn)))
+        rows.append(
+            ThemeScore(
+                t, tp + fn, tp + fp, tp, prec, rec, _f1(prec, rec), cohen_kappa(tp, fp, fn, tn)
+            )
+        )
         tp_all += tp
         fp_all += fp
         fn_all += fn

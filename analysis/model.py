@@ -30,10 +30,105 @@ Span = tuple[int, int]
 
 # Very common words carry no theme signal; dropping them keeps the model small.
 _STOP = frozenset(
-    """a an the and or but if of to in on at for by with from as is are was were be been being am it its
-    it' this that these those i me my we our you your he him his she her they them their there here what which
-    who whom when where how so than too very can could would should will shall do does did done have has had
-    just about into over also then some any all more most other such only own same s t d ll m re ve y""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "it",
+        "its",
+        "it'",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "they",
+        "them",
+        "their",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "how",
+        "so",
+        "than",
+        "too",
+        "very",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "do",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "just",
+        "about",
+        "into",
+        "over",
+        "also",
+        "then",
+        "some",
+        "any",
+        "all",
+        "more",
+        "most",
+        "other",
+        "such",
+        "only",
+        "own",
+        "same",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "re",
+        "ve",
+        "y",
+    ]
 )
 
 
@@ -172,13 +267,16 @@ class ThemeModel:
             "bias": [round(b, 4) for b in self.bias],
             "scale": self.scale,
             "meta": self.meta,
-            "weights": {f: [[i, round(w, 4)] for i, w in pairs] for f, pairs in sorted(self.weights.items())},
+            "weights": {
+                f: [[i, round(w, 4)] for i, w in pairs] for f, pairs in sorted(self.weights.items())
+            },
         }
 
     def save(self, path: str | Path) -> None:
         """Write the model as compact JSON."""
         Path(path).write_text(
-            json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8"
+            json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")) + "\n",
+            encoding="utf-8",
         )
 
     @classmethod
@@ -240,7 +338,9 @@ class NaiveBayesCounts:
             elif npos == n:
                 bias.append(8.0)
             else:
-                bias.append(math.log((npos + 0.5) / (n + 1.0)) - math.log((n - npos + 0.5) / (n + 1.0)))
+                bias.append(
+                    math.log((npos + 0.5) / (n + 1.0)) - math.log((n - npos + 0.5) / (n + 1.0))
+                )
         weights: dict[str, list[tuple[int, float]]] = {}
         for f, tot in self.total.items():
             if tot < min_count:
@@ -322,7 +422,10 @@ def train_logistic(
     vocab = {f for f, c in counts.items() if c >= min_count}
     k = len(theme_ids)
     index = {t: i for i, t in enumerate(theme_ids)}
-    rows = [([f for f in sorted(feats) if f in vocab], [index[t] for t in labels if t in index]) for feats, labels in examples]
+    rows = [
+        ([f for f in sorted(feats) if f in vocab], [index[t] for t in labels if t in index])
+        for feats, labels in examples
+    ]
     weights: dict[str, list[float]] = {f: [0.0] * k for f in vocab}
     n = max(len(rows), 1)
     npos = [0] * k
@@ -336,14 +439,14 @@ def train_logistic(
         rng.shuffle(order)
         lr = rate / (1.0 + epoch * 0.1)
         for r in order:
-            feats, ys = rows[r]
-            if not feats:
+            fl, ys = rows[r]
+            if not fl:
                 continue
             target = [0.0] * k
             for i in ys:
                 target[i] = 1.0
             z = bias[:]
-            vecs = [weights[f] for f in feats]
+            vecs = [weights[f] for f in fl]
             for vec in vecs:
                 for i in range(k):
                     z[i] += vec[i]

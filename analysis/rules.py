@@ -65,7 +65,14 @@ def _element(alts: list[Alternative]) -> _Element:
         else:
             neg = True
     return _Element(
-        tuple(alts), -1, False, frozenset(stems), frozenset(exacts), tuple(sorted(set(prefixes))), neg, tuple(multi)
+        tuple(alts),
+        -1,
+        False,
+        frozenset(stems),
+        frozenset(exacts),
+        tuple(sorted(set(prefixes))),
+        neg,
+        tuple(multi),
     )
 
 
@@ -152,7 +159,9 @@ class RuleSet:
         norm, stem, _ = self.normaliser.normalise(word)
         return [((_STEM, stem),)]
 
-    def _compile(self, text: str, theme: int, score: float, role: int = ROLE_THEME) -> CompiledPattern:
+    def _compile(
+        self, text: str, theme: int, score: float, role: int = ROLE_THEME
+    ) -> CompiledPattern:
         elements: list[_Element] = []
         for part in text.split():
             if part.startswith("~"):
@@ -179,8 +188,8 @@ class RuleSet:
                 continue
             stems = set(el.stems)
             exacts = set(el.exacts)
-            for alt in el.multi:  # a multi-word alternative needs its first word
-                kind, value = alt[0]
+            for multi in el.multi:  # a multi-word alternative needs its first word
+                kind, value = multi[0]
                 if kind == _STEM:
                     stems.add(value)
                 elif kind == _EXACT:
@@ -189,7 +198,9 @@ class RuleSet:
                     break
             else:
                 required.append((frozenset(stems), frozenset(exacts)))
-        return CompiledPattern(theme, score, tuple(elements), text, role=role, required=tuple(required))
+        return CompiledPattern(
+            theme, score, tuple(elements), text, role=role, required=tuple(required)
+        )
 
     # -- matching ------------------------------------------------------------
     def matches(self, tokens: Sequence[Token]) -> list[Match]:
@@ -221,7 +232,9 @@ class _Index:
         self._by_prefix: dict[str, list[CompiledPattern]] = {}
         self._by_neg: list[CompiledPattern] = []
         self._prefix_lengths: tuple[int, ...] = ()
-        self._cache: dict[tuple[str, str, bool], tuple[tuple[CompiledPattern, ...], tuple[int, ...]]] = {}
+        self._cache: dict[
+            tuple[str, str, bool], tuple[tuple[CompiledPattern, ...], tuple[int, ...]]
+        ] = {}
         # anchors: one word set per pattern that must occur in the text for a match
         self._anchor_stem: dict[str, list[int]] = {}
         self._anchor_exact: dict[str, list[int]] = {}
@@ -275,7 +288,11 @@ class _Index:
             if id(p) not in seen:
                 seen.add(id(p))
                 unique.append(p)
-        anchors = tuple(sorted(set(self._anchor_stem.get(tok.stem, ())) | set(self._anchor_exact.get(tok.norm, ()))))
+        anchors = tuple(
+            sorted(
+                set(self._anchor_stem.get(tok.stem, ())) | set(self._anchor_exact.get(tok.norm, ()))
+            )
+        )
         result = (tuple(unique), anchors)
         if len(self._cache) < 200_000:
             self._cache[key] = result
@@ -283,8 +300,64 @@ class _Index:
 
 
 _COMMON = frozenset(
-    """a an the to of in on at for with and or but be is are was were it its it's this that my our your his her
-    their them they we you i me us he she him have has had do does did get got go not no so as by from up out""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "and",
+        "or",
+        "but",
+        "be",
+        "is",
+        "are",
+        "was",
+        "were",
+        "it",
+        "its",
+        "it's",
+        "this",
+        "that",
+        "my",
+        "our",
+        "your",
+        "his",
+        "her",
+        "their",
+        "them",
+        "they",
+        "we",
+        "you",
+        "i",
+        "me",
+        "us",
+        "he",
+        "she",
+        "him",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "get",
+        "got",
+        "go",
+        "not",
+        "no",
+        "so",
+        "as",
+        "by",
+        "from",
+        "up",
+        "out",
+    ]
 )
 
 
@@ -352,39 +425,46 @@ def _atom_ok(atom: Atom, tok: Token) -> bool:
     return tok.negator
 
 
-def _single_ok(el: _Element, tok: Token) -> bool:
-    if tok.boundary:
-        return False
-    return (
-        tok.stem in el.stems
-        or tok.norm in el.exacts
-        or (bool(el.prefixes) and tok.norm.startswith(el.prefixes))
-        or (el.neg and tok.negator)
-    )
-
-
 def _match_from(elements: tuple[_Element, ...], ei: int, tokens: Sequence[Token], ti: int) -> int:
     """Match elements[ei:] starting at token ti; return the last token index or -1."""
     el = elements[ei]
     n = len(tokens)
-    last = ei + 1 == len(elements)
     if el.gap >= 0:
         # elements[ei + 1] exists (patterns never end with a gap)
+        nxt = elements[ei + 1]
+        simple = not nxt.multi
+        soft = el.soft
         for skip in range(el.gap + 1):
             j = ti + skip
             if j >= n:
                 return -1
             if skip:
                 prev = tokens[j - 1]
-                if prev.boundary and (prev.strong or not el.soft):
+                if prev.boundary and (prev.strong or not soft):
                     return -1
+            if simple:
+                tok = tokens[j]
+                if tok.boundary or not (
+                    tok.stem in nxt.stems
+                    or tok.norm in nxt.exacts
+                    or (nxt.prefixes and tok.norm.startswith(nxt.prefixes))
+                    or (nxt.neg and tok.negator)
+                ):
+                    continue
             end = _match_from(elements, ei + 1, tokens, j)
             if end >= 0:
                 return end
         return -1
     if ti >= n:
         return -1
-    if _single_ok(el, tokens[ti]):
+    last = ei + 1 == len(elements)
+    tok = tokens[ti]
+    if not tok.boundary and (
+        tok.stem in el.stems
+        or tok.norm in el.exacts
+        or (el.prefixes and tok.norm.startswith(el.prefixes))
+        or (el.neg and tok.negator)
+    ):
         if last:
             return ti
         end = _match_from(elements, ei + 1, tokens, ti + 1)

@@ -32,12 +32,16 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "CATEGORIES",
+    "DETECTOR_VERSION",
     "SafeguardingReason",
     "SafeguardingResult",
     "detect_safeguarding",
 ]
 
 CATEGORIES: tuple[str, ...] = ("intent_to_harm", "self_harm", "weapon_now", "child_at_risk")
+
+# Stored with every flag; bump it when the rules change so flags can be re-run.
+DETECTOR_VERSION = "safeguarding-1"
 
 #: Longest text analysed; the rest of a (hostile) huge response is ignored.
 MAX_CHARS = 1_000_000

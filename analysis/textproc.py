@@ -28,8 +28,22 @@ _YZE_RE = re.compile(r"(?<=[a-z]{2})yz(e|es|ed|ing)$")
 
 NEGATORS = frozenset(
     {
-        "not", "no", "never", "nothing", "nobody", "none", "nowhere", "neither", "nor",
-        "without", "cannot", "noone", "aint", "ain't", "hardly", "barely",
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "nowhere",
+        "neither",
+        "nor",
+        "without",
+        "cannot",
+        "noone",
+        "aint",
+        "ain't",
+        "hardly",
+        "barely",
     }
 )
 
@@ -99,8 +113,22 @@ class Normaliser:
 # Negative contractions written without the apostrophe, as people often type them.
 _NT_WORDS = frozenset(
     {
-        "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt",
-        "wont", "wouldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "cant",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "havent",
+        "hasnt",
+        "hadnt",
+        "aint",
     }
 )
 

@@ -18,6 +18,7 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 sessions_cli = AppGroup("sessions", help="Import session notes.")
 reference_cli = AppGroup("reference", help="Reference data from the codebook.")
 demo_cli = AppGroup("demo", help="The demo data set (never in production).")
+analysis_cli = AppGroup("analysis", help="Theme coding of stored responses.")
 
 
 def _fail(message: str) -> None:
@@ -135,7 +136,28 @@ def load_demo_command() -> None:
         click.echo(f"  {demo.role:<9} {demo.email:<40} password: {demo.password}{areas}")
 
 
+@analysis_cli.command("recode")
+@click.option(
+    "--all", "everything", is_flag=True, help="Re-code every response, not only stale ones."
+)
+def recode_command(everything: bool) -> None:
+    """Re-code responses after a codebook or model change (codes a person set are kept)."""
+    from app.coding import current_coder, recode, responses_to_recode
+
+    coder = current_coder()
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(responses_to_recode(everything).subquery())
+    )
+    click.echo(f"Coder {coder.version}: {count} response(s) to code.", err=True)
+    with click.progressbar(length=count or 0, label="Coding", file=sys.stderr) as bar:
+        summary = recode(everything, progress=bar.update)
+    click.echo(
+        f"Coded {summary.responses} responses: {summary.codes} automatic codes, "
+        f"{summary.flagged} safeguarding flags."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (users_cli, sessions_cli, reference_cli, demo_cli):
+    for group in (users_cli, sessions_cli, reference_cli, demo_cli, analysis_cli):
         app.cli.add_command(group)

@@ -306,10 +306,85 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     text: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Which coder last coded this text; re-coding picks the responses whose
+    # version differs from the current coder's.
+    coder_version: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    coded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session: Mapped[ConversationSession | None] = relationship(back_populates="responses")
     question: Mapped[Question] = relationship()
     area: Mapped[Area | None] = relationship()
+    codes: Mapped[list[ResponseCode]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+    safeguarding_flag: Mapped[SafeguardingFlag | None] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+CODE_SOURCES = {"auto": "Automatic", "human": "Reviewed by a person"}
+
+
+class ResponseCode(db.Model):  # type: ignore[name-defined,misc]
+    """A theme given to a response, with the evidence for it.
+
+    Automatic codes come from the analysis and are replaced when the response
+    is re-coded. A person's decision (source "human") is never overwritten:
+    `applied` False records that a person removed the theme, so re-coding
+    does not put it back.
+    """
+
+    __tablename__ = "response_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("response_id", "theme_id"),
+        _enum_check("source", CODE_SOURCES),
+        sa.Index("ix_response_codes_theme_applied", "theme_id", "applied"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    theme_id: Mapped[str] = mapped_column(sa.ForeignKey("themes.id", ondelete="CASCADE"))
+    applied: Mapped[bool] = mapped_column(default=True)
+    score: Mapped[float] = mapped_column(default=1.0)
+    # [{"start": 0, "end": 12, "text": "scared to go"}]: offsets into the
+    # response text, with the words, so a quote can be highlighted even
+    # after the coder changes.
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    source: Mapped[str] = mapped_column(sa.String(10), default="auto")
+    coder_version: Mapped[str | None] = mapped_column(sa.String(120))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="codes")
+    theme: Mapped[Theme] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+
+class SafeguardingFlag(db.Model):  # type: ignore[name-defined,misc]
+    """A response that may disclose a current risk to someone, for a person to act on."""
+
+    __tablename__ = "safeguarding_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("responses.id", ondelete="CASCADE"), unique=True
+    )
+    categories: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    score: Mapped[float] = mapped_column(default=0.0)
+    detector_version: Mapped[str] = mapped_column(sa.String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actioned_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    action_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    response: Mapped[Response] = relationship(back_populates="safeguarding_flag")
 
 
 # --- accountability ---------------------------------------------------------

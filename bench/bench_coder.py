@@ -26,26 +26,68 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 OPENERS = [
-    "I think", "Honestly", "Round here", "In my opinion", "To be honest", "My son says", "People say",
-    "From what I see", "As a parent", "As a youth worker", "Where I live", "Most young people",
+    "I think",
+    "Honestly",
+    "Round here",
+    "In my opinion",
+    "To be honest",
+    "My son says",
+    "People say",
+    "From what I see",
+    "As a parent",
+    "As a youth worker",
+    "Where I live",
+    "Most young people",
 ]
 SUBJECTS = [
-    "young people", "the kids on the estate", "teenagers", "lads from the next postcode", "my friends",
-    "the older boys", "some parents", "the police", "the council", "local schools", "people in the area",
+    "young people",
+    "the kids on the estate",
+    "teenagers",
+    "lads from the next postcode",
+    "my friends",
+    "the older boys",
+    "some parents",
+    "the police",
+    "the council",
+    "local schools",
+    "people in the area",
 ]
 VERBS = [
-    "carry knives because they are scared", "want respect on the street", "get groomed into county lines",
-    "have nothing to do after school", "need somewhere safe to go", "feel unsupported", "never see an officer",
-    "post drill videos online", "get excluded from school", "want quick money", "are worried about their children",
-    "lost a friend to a stabbing", "think carrying is normal", "avoid the park after dark", "need jobs and training",
-    "could volunteer their time", "should work together and share information", "need mentors and role models",
-    "struggle with anxiety and trauma", "blame the parents for a lack of discipline", "run the youth club",
+    "carry knives because they are scared",
+    "want respect on the street",
+    "get groomed into county lines",
+    "have nothing to do after school",
+    "need somewhere safe to go",
+    "feel unsupported",
+    "never see an officer",
+    "post drill videos online",
+    "get excluded from school",
+    "want quick money",
+    "are worried about their children",
+    "lost a friend to a stabbing",
+    "think carrying is normal",
+    "avoid the park after dark",
+    "need jobs and training",
+    "could volunteer their time",
+    "should work together and share information",
+    "need mentors and role models",
+    "struggle with anxiety and trauma",
+    "blame the parents for a lack of discipline",
+    "run the youth club",
 ]
 TAILS = [
-    "and nothing really changes.", "so something has to be done.", "which makes everyone feel unsafe.",
-    "and the community wants to help.", "but nobody listens to us.", "and it has been like this for years.",
-    "especially at the weekends.", "in the city centre and in Braunstone.", "since the centre closed down.",
-    "and families are torn apart.", "because there is no money.", "and the street lights are broken.",
+    "and nothing really changes.",
+    "so something has to be done.",
+    "which makes everyone feel unsafe.",
+    "and the community wants to help.",
+    "but nobody listens to us.",
+    "and it has been like this for years.",
+    "especially at the weekends.",
+    "in the city centre and in Braunstone.",
+    "since the centre closed down.",
+    "and families are torn apart.",
+    "because there is no money.",
+    "and the street lights are broken.",
 ]
 QUESTIONS = ["what_where", "why", "impact", "help"]
 
@@ -54,7 +96,9 @@ def make_response(rng: random.Random) -> str:
     """One response of roughly 30 words: two clauses built from the vocabulary."""
     parts = []
     for _ in range(2):
-        parts.append(f"{rng.choice(OPENERS)} {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(TAILS)}")
+        parts.append(
+            f"{rng.choice(OPENERS)} {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(TAILS)}"
+        )
     return " ".join(parts)
 
 
@@ -86,11 +130,23 @@ def main() -> int:
     src = tmpdir / "responses.csv"
     out = tmpdir / "coded.csv"
     mean_words = generate(src, args.rows, args.seed)
-    print(f"generated {args.rows:,} responses, mean {mean_words:.1f} words, {src.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"generated {args.rows:,} responses, mean {mean_words:.1f} words, "
+        f"{src.stat().st_size / 1e6:.1f} MB"
+    )
 
     cmd = [
-        sys.executable, "-m", "analysis", "code", "--input", str(src), "--output", str(out),
-        "--question-column", "question", "--quiet",
+        sys.executable,
+        "-m",
+        "analysis",
+        "code",
+        "--input",
+        str(src),
+        "--output",
+        str(out),
+        "--question-column",
+        "question",
+        "--quiet",
     ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, check=False)
@@ -99,7 +155,10 @@ def main() -> int:
         print(f"code command failed with status {proc.returncode}", file=sys.stderr)
         return 1
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    print(f"whole process: {elapsed:.2f} s, {args.rows / elapsed:,.0f} responses/s, peak RSS {peak_kib / 1024:.0f} MiB")
+    print(
+        f"whole process: {elapsed:.2f} s, {args.rows / elapsed:,.0f} responses/s, "
+        f"peak RSS {peak_kib / 1024:.0f} MiB"
+    )
 
     sys.path.insert(0, str(ROOT))
     import analysis
@@ -119,7 +178,10 @@ def main() -> int:
             times.append((time.perf_counter() - t) * 1000)
         times.sort()
         p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-        print(f"{label}: median {statistics.median(times):.3f} ms, p99 {p99:.3f} ms, max {times[-1]:.3f} ms")
+        print(
+            f"{label}: median {statistics.median(times):.3f} ms, "
+            f"p99 {p99:.3f} ms, max {times[-1]:.3f} ms"
+        )
     return 0
 
 

@@ -12,6 +12,7 @@ import factory
 import sqlalchemy as sa
 
 from app.auth.passwords import hash_password
+from app.coding import code_saved
 from app.extensions import db
 from app.models import Area, ConversationSession, Response, User
 
@@ -92,3 +93,6 @@ class SessionFactory(factory.alchemy.SQLAlchemyModelFactory):
                         text=text,
                     )
                 )
+        # As the app does on every save: code the points and flag any risk.
+        db.session.flush()
+        code_saved(obj.responses)

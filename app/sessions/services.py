@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.auth.permissions import can_read_area, can_write_area, readable_area_ids
+from app.coding import ResponseText, code_responses, code_saved
 from app.extensions import db
 from app.models import Area, ConversationSession, Question, Response, User, utcnow
 from app.reference import QUESTION_IDS
@@ -163,6 +164,7 @@ def create_session(
             conversation.responses.append(_new_response(conversation, question_id, position, text))
     db.session.add(conversation)
     db.session.flush()
+    code_saved(conversation.responses)
     audit.record(
         "session_created",
         target=conversation,
@@ -199,6 +201,8 @@ def update_session(
     _check_area(user, details.area_id)
     _apply_details(conversation, details)
     changes = PointChanges()
+    # New and reworded points are coded again; unchanged ones keep their codes.
+    to_code: list[Response] = []
     for question_id in QUESTION_IDS:
         existing = conversation.responses_for(question_id)
         by_id = {response.id: response for response in existing}
@@ -209,15 +213,16 @@ def update_session(
         kept_ids = set()
         for position, (response_id, text) in enumerate(matched):
             if response_id is None:
-                conversation.responses.append(
-                    _new_response(conversation, question_id, position, text)
-                )
+                response = _new_response(conversation, question_id, position, text)
+                conversation.responses.append(response)
+                to_code.append(response)
                 changes.added += 1
                 continue
             response = by_id[response_id]
             kept_ids.add(response_id)
             if response.text != text:
                 response.text = text
+                to_code.append(response)
                 changes.edited += 1
             else:
                 changes.kept += 1
@@ -227,6 +232,8 @@ def update_session(
             if response.id not in kept_ids:
                 conversation.responses.remove(response)
                 changes.removed += 1
+    db.session.flush()
+    code_saved(to_code)
     conversation.updated_at = utcnow()
     audit.record(
         "session_edited",
@@ -331,7 +338,13 @@ def import_sessions(
             )
         summary.session_ids.append(conversation.id)
     if rows:
-        db.session.execute(sa.insert(Response), rows)
+        inserted = db.session.execute(
+            sa.insert(Response).returning(
+                Response.id, Response.text, Response.question_id, sort_by_parameter_order=True
+            ),
+            rows,
+        )
+        code_responses([ResponseText(*row) for row in inserted])
     summary.sessions = len(conversations)
     summary.responses = len(rows)
     audit.record(

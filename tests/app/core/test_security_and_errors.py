@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import StaffMember, csrf_token

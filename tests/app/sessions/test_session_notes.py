@@ -248,7 +248,9 @@ def test_error_summary_links_point_at_inputs_on_the_page(
 ) -> None:
     signed_in("lead", ("Belgrave",))
     data = _form(client, "/sessions/new", held_on=["", "", ""], venue="", area="0")
-    soup = BeautifulSoup(client.post("/sessions/new", data=data).get_data(as_text=True), "html.parser")
+    soup = BeautifulSoup(
+        client.post("/sessions/new", data=data).get_data(as_text=True), "html.parser"
+    )
     summary = soup.select_one(".govuk-error-summary")
     assert summary is not None
     hrefs = [a["href"] for a in summary.select("a")]

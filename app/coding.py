@@ -1,0 +1,189 @@
+"""Coding responses into themes as they are saved, and re-coding them later.
+
+The analysis package does the coding; this module stores its results: one
+automatic `ResponseCode` per theme found, with its score and evidence, and a
+`SafeguardingFlag` for a response that may disclose a current risk. A code a
+person set (source "human") is never replaced, and an automatic code is never
+added for a theme a person has already decided on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+import analysis
+from analysis.safeguarding import DETECTOR_VERSION, detect_safeguarding
+from app.extensions import db
+from app.models import Response, ResponseCode, SafeguardingFlag, Theme, utcnow
+
+RECODE_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ResponseText:
+    """What the coder needs to know about a response."""
+
+    id: int
+    text: str
+    question_id: str | None
+
+
+@dataclass
+class CodingSummary:
+    """What a coding run did."""
+
+    responses: int = 0
+    codes: int = 0
+    flagged: int = 0
+
+
+def current_coder() -> analysis.Coder:
+    """Return the shared theme coder (built once per process)."""
+    return analysis.load_coder()
+
+
+def _evidence(text: str, spans: Iterable[tuple[int, int]]) -> list[dict[str, Any]]:
+    return [{"start": start, "end": end, "text": text[start:end]} for start, end in spans]
+
+
+def code_responses(items: Sequence[ResponseText]) -> CodingSummary:
+    """Code `items` and store their codes and flags in the caller's transaction.
+
+    Earlier automatic codes of these responses are replaced; codes a person set
+    stay, and block an automatic code for the same theme. A flag a person has
+    already actioned is kept as it is.
+    """
+    summary = CodingSummary()
+    if not items:
+        return summary
+    coder = current_coder()
+    ids = [item.id for item in items]
+    known_themes = set(db.session.scalars(sa.select(Theme.id).where(Theme.retired_at.is_(None))))
+    decided = {
+        (response_id, theme_id)
+        for response_id, theme_id in db.session.execute(
+            sa.select(ResponseCode.response_id, ResponseCode.theme_id).where(
+                ResponseCode.response_id.in_(ids), ResponseCode.source == "human"
+            )
+        )
+    }
+    actioned = set(
+        db.session.scalars(
+            sa.select(SafeguardingFlag.response_id).where(
+                SafeguardingFlag.response_id.in_(ids), SafeguardingFlag.actioned_at.is_not(None)
+            )
+        )
+    )
+    db.session.execute(
+        sa.delete(ResponseCode).where(
+            ResponseCode.response_id.in_(ids), ResponseCode.source == "auto"
+        )
+    )
+    db.session.execute(
+        sa.delete(SafeguardingFlag).where(
+            SafeguardingFlag.response_id.in_(ids), SafeguardingFlag.actioned_at.is_(None)
+        )
+    )
+    now = utcnow()
+    code_rows: list[dict[str, Any]] = []
+    flag_rows: list[dict[str, Any]] = []
+    for item in items:
+        result = coder.code(item.text, item.question_id)
+        for theme_code in result.themes:
+            if theme_code.theme not in known_themes or (item.id, theme_code.theme) in decided:
+                continue
+            code_rows.append(
+                {
+                    "response_id": item.id,
+                    "theme_id": theme_code.theme,
+                    "applied": True,
+                    "score": round(float(theme_code.score), 4),
+                    "evidence": _evidence(item.text, theme_code.evidence),
+                    "source": "auto",
+                    "coder_version": coder.version,
+                    "created_at": now,
+                }
+            )
+        flag = detect_safeguarding(item.text)
+        if flag.flagged and item.id not in actioned:
+            flag_rows.append(
+                {
+                    "response_id": item.id,
+                    "categories": [reason.category for reason in flag.reasons],
+                    "evidence": [
+                        {"category": reason.category, **span}
+                        for reason in flag.reasons
+                        for span in _evidence(item.text, reason.spans)
+                    ],
+                    "score": round(float(flag.score), 4),
+                    "detector_version": DETECTOR_VERSION,
+                    "created_at": now,
+                }
+            )
+    if code_rows:
+        db.session.execute(sa.insert(ResponseCode), code_rows)
+    if flag_rows:
+        db.session.execute(sa.insert(SafeguardingFlag), flag_rows)
+    db.session.execute(
+        sa.update(Response)
+        .where(Response.id.in_(ids))
+        .values(coder_version=coder.version, coded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    summary.responses, summary.codes, summary.flagged = len(items), len(code_rows), len(flag_rows)
+    return summary
+
+
+def code_saved(responses: Iterable[Response]) -> CodingSummary:
+    """Code ORM responses that have just been flushed (so they have ids)."""
+    return code_responses(
+        [ResponseText(r.id, r.text, r.question_id) for r in responses if r.id is not None]
+    )
+
+
+def responses_to_recode(everything: bool = False) -> sa.Select[int]:
+    """Return a query for the ids of responses coded by another coder (or all of them)."""
+    query = sa.select(Response.id).order_by(Response.id)
+    if not everything:
+        query = query.where(
+            sa.or_(
+                Response.coder_version.is_(None),
+                Response.coder_version != current_coder().version,
+            )
+        )
+    return query
+
+
+def recode(
+    everything: bool = False, progress: Callable[[int], None] | None = None
+) -> CodingSummary:
+    """Re-code responses in chunks, committing each, and report progress per chunk.
+
+    Codes set by a person are never touched. Safe to stop and run again: each
+    chunk is committed with its responses' new coder version.
+    """
+    total = CodingSummary()
+    last_id = 0
+    base = responses_to_recode(everything)
+    while True:
+        chunk_ids = list(db.session.scalars(base.where(Response.id > last_id).limit(RECODE_CHUNK)))
+        if not chunk_ids:
+            break
+        rows = db.session.execute(
+            sa.select(Response.id, Response.text, Response.question_id)
+            .where(Response.id.in_(chunk_ids))
+            .order_by(Response.id)
+        ).all()
+        done = code_responses([ResponseText(*row) for row in rows])
+        db.session.commit()
+        total.responses += done.responses
+        total.codes += done.codes
+        total.flagged += done.flagged
+        last_id = chunk_ids[-1]
+        if progress is not None:
+            progress(len(chunk_ids))
+    return total

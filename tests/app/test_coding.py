@@ -1,0 +1,176 @@
+"""Responses are coded as they are saved; re-coding never overrides a person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+import analysis
+from app.coding import ResponseText, code_responses, recode
+from app.extensions import db
+from app.models import Response, ResponseCode, SafeguardingFlag, User
+from tests.conftest import StaffMember, csrf_token
+
+SCARED = "Young people carry knives for protection because they are scared"
+
+
+def _codes(app: Flask, text: str) -> dict[str, ResponseCode]:
+    with app.app_context():
+        response = db.session.scalar(sa.select(Response).where(Response.text == text))
+        assert response is not None
+        codes = {code.theme_id: code for code in response.codes}
+        for code in codes.values():
+            db.session.expunge(code)
+        db.session.remove()
+    return codes
+
+
+def test_a_saved_session_is_coded_with_evidence(
+    app: Flask, make_session: Callable[..., int]
+) -> None:
+    make_session(points={"why": [SCARED], "help": ["More youth clubs and sport in the evenings"]})
+    codes = _codes(app, SCARED)
+    assert {"fear", "protection"} <= set(codes)
+    fear = codes["fear"]
+    assert fear.source == "auto" and fear.applied
+    assert 0 < fear.score <= 1
+    assert fear.coder_version == analysis.coder_version()
+    assert fear.evidence and all(
+        SCARED[span["start"] : span["end"]] == span["text"] for span in fear.evidence
+    )
+    assert "lack_of_provision" in _codes(app, "More youth clubs and sport in the evenings")
+    with app.app_context():
+        versions = set(db.session.scalars(sa.select(Response.coder_version)))
+        db.session.remove()
+    assert versions == {analysis.coder_version()}
+
+
+def test_codes_through_the_record_form_and_edit(
+    app: Flask, client: FlaskClient, signed_in: Callable[..., StaffMember]
+) -> None:
+    signed_in("lead", ("Belgrave",))
+    page = client.get("/sessions/new").get_data(as_text=True)
+    import re
+
+    area = re.search(r'<option value="(\d+)">Belgrave</option>', page)
+    assert area is not None
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="submission_key"[^>]*value="([^"]+)"', page
+    )
+    form = {
+        "csrf_token": csrf_token(page),
+        "submission_key": key.group(1) if key else "",
+        "area": area.group(1),
+        "held_on": ["3", "3", "2026"],
+        "venue": "Hall",
+        "audience": "residents",
+        "participants": "10",
+        "facilitator": "F",
+        "notes_why": f"{SCARED}\nThe drill videos on social media glamorise it",
+    }
+    response = client.post("/sessions/new", data=form)
+    session_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    before = _codes(app, SCARED)
+    assert "media_influence" in _codes(app, "The drill videos on social media glamorise it")
+    edit_page = client.get(f"/sessions/{session_id}/edit").get_data(as_text=True)
+    form.update(
+        csrf_token=csrf_token(edit_page),
+        notes_why=f"{SCARED}\nThe drill videos on social media glamorise knives",
+    )
+    assert client.post(f"/sessions/{session_id}/edit", data=form).status_code == 302
+    after = _codes(app, SCARED)
+    assert {t: c.id for t, c in after.items()} == {t: c.id for t, c in before.items()}
+    assert "media_influence" in _codes(app, "The drill videos on social media glamorise knives")
+
+
+def test_recoding_keeps_decisions_made_by_a_person(
+    app: Flask, make_session: Callable[..., int], make_user: Callable[..., StaffMember]
+) -> None:
+    make_session(points={"why": [SCARED]})
+    reviewer = make_user(role="strategy")
+    with app.app_context():
+        response = db.session.scalar(sa.select(Response).where(Response.text == SCARED))
+        assert response is not None
+        fear = next(code for code in response.codes if code.theme_id == "fear")
+        db.session.delete(fear)
+        db.session.flush()
+        db.session.add_all(
+            [
+                ResponseCode(
+                    response=response,
+                    theme_id="fear",
+                    applied=False,
+                    source="human",
+                    decided_by=db.session.get(User, reviewer.id),
+                ),
+                ResponseCode(
+                    response=response,
+                    theme_id="peer_pressure",
+                    applied=True,
+                    source="human",
+                    decided_by=db.session.get(User, reviewer.id),
+                ),
+            ]
+        )
+        response.coder_version = "an-older-coder"
+        db.session.commit()
+        summary = recode()
+        assert summary.responses == 1
+        db.session.remove()
+    codes = _codes(app, SCARED)
+    assert codes["fear"].source == "human" and codes["fear"].applied is False
+    assert codes["peer_pressure"].source == "human" and codes["peer_pressure"].applied
+    assert codes["protection"].source == "auto"
+    with app.app_context():
+        assert recode().responses == 0
+        assert recode(everything=True).responses == 1
+        db.session.remove()
+    assert _codes(app, SCARED)["fear"].applied is False
+
+
+def test_safeguarding_flags_are_stored(app: Flask, make_session: Callable[..., int]) -> None:
+    risky = "My little brother has a knife in his school bag right now"
+    make_session(points={"what_where": [risky, "We need more youth clubs"]})
+    with app.app_context():
+        flags = list(db.session.scalars(sa.select(SafeguardingFlag)))
+        assert len(flags) == 1
+        assert flags[0].response.text == risky
+        assert "weapon_now" in flags[0].categories
+        assert flags[0].evidence and flags[0].actioned_at is None
+        db.session.remove()
+
+
+def test_actioned_flags_survive_recoding(app: Flask, make_session: Callable[..., int]) -> None:
+    risky = "I'm going to stab him tomorrow after school"
+    make_session(points={"why": [risky]})
+    with app.app_context():
+        flag = db.session.scalar(sa.select(SafeguardingFlag))
+        assert flag is not None
+        from app.models import utcnow
+
+        flag.actioned_at = utcnow()
+        flag.action_note = "Referred to the safeguarding team"
+        db.session.commit()
+        response_id = flag.response_id
+        code_responses([ResponseText(response_id, risky, "why")])
+        db.session.commit()
+        flags = list(db.session.scalars(sa.select(SafeguardingFlag)))
+        assert len(flags) == 1 and flags[0].action_note == "Referred to the safeguarding team"
+        db.session.remove()
+
+
+def test_recode_command_shows_progress(app: Flask, make_session: Callable[..., int]) -> None:
+    make_session()
+    with app.app_context():
+        db.session.execute(sa.update(Response).values(coder_version=None))
+        db.session.commit()
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["analysis", "recode"])
+    assert result.exit_code == 0, result.output
+    assert "6 response(s) to code." in result.output
+    assert "Coded 6 responses:" in result.output
+    again = app.test_cli_runner().invoke(args=["analysis", "recode"])
+    assert "0 response(s) to code." in again.output
