@@ -18,7 +18,15 @@ from app import audit
 from app.auth.permissions import can_read_area, can_write_area, readable_area_ids
 from app.coding import ResponseText, code_responses, code_saved
 from app.extensions import db
-from app.models import Area, ConversationSession, Question, Response, User, utcnow
+from app.models import (
+    Area,
+    ConversationSession,
+    Question,
+    Response,
+    ResponseCode,
+    User,
+    utcnow,
+)
 from app.reference import QUESTION_IDS
 from app.sessions.importing import ImportedSession, ImportRejected, RowError
 from app.sessions.points import match_points
@@ -113,7 +121,16 @@ def list_sessions(
 
 def get_session(user: User, session_id: int, *, for_change: bool = False) -> ConversationSession:
     """Return the live session `session_id` if `user` may read it (or change it)."""
-    conversation = db.session.get(ConversationSession, session_id)
+    conversation = db.session.get(
+        ConversationSession,
+        session_id,
+        # The detail page shows every point with its themes: load them in three queries.
+        options=[
+            selectinload(ConversationSession.responses)
+            .selectinload(Response.codes)
+            .selectinload(ResponseCode.theme)
+        ],
+    )
     if conversation is None or conversation.deleted_at is not None:
         raise SessionNotFound(session_id)
     allowed = can_write_area if for_change else can_read_area

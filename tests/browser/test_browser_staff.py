@@ -135,8 +135,10 @@ def test_lead_records_changes_and_signs_out(app: Flask, page: Page, make_user: M
     expect(banner(page)).to_contain_text("Session saved with 7 points.")
     for question_id, points in POINTS.items():
         section = page.locator("ul.app-points").nth(list(POINTS).index(question_id))
-        expect(section.get_by_role("listitem")).to_have_text(points)
+        expect(section.locator(".app-point-text")).to_have_text(points)
     expect(page.get_by_text("Belgrave Neighbourhood Centre")).to_be_visible()
+    scared = page.get_by_role("listitem").filter(has_text="because they are scared")
+    expect(scared.locator(".app-theme-tag")).to_contain_text(["Fear and feeling unsafe"])
 
     page.get_by_role("button", name="Change session").click()
     expect(page.get_by_role("heading", level=1, name="Change session")).to_be_visible()

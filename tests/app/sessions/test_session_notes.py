@@ -76,7 +76,10 @@ def test_recording_a_session_saves_one_response_per_point(
     page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
     assert "Session saved with 7 points." in page
     soup = BeautifulSoup(page, "html.parser")
-    points = [li.get_text(strip=True) for li in soup.select("li[id^=response-]")]
+    points = [
+        li.select_one(".app-point-text").get_text(strip=True)  # type: ignore[union-attr]
+        for li in soup.select("li[id^=response-]")
+    ]
     assert points == [
         "Fights outside the chicken shop",
         "Robberies near the park",
