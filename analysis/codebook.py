@@ -67,6 +67,7 @@ class Codebook:
     lexicons: dict[str, tuple[str, ...]] = field(default_factory=dict)
     variants: dict[str, str] = field(default_factory=dict)
     rejection_cues: tuple[str, ...] = ()
+    rejection_after: tuple[str, ...] = ()
     patterns_version: str = "0"
 
     @property
@@ -114,6 +115,7 @@ class Codebook:
             "lexicons": {k: list(v) for k, v in sorted(self.lexicons.items())},
             "variants": dict(sorted(self.variants.items())),
             "cues": list(self.rejection_cues),
+            "after": list(self.rejection_after),
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=True).encode()
         return hashlib.sha256(raw).hexdigest()[:8]
@@ -257,6 +259,9 @@ def codebook_from_dict(
     cues = _as_str_list(pdata.get("rejection_cues"), "rejection_cues") + _as_str_list(
         data.get("rejection_cues"), "rejection_cues"
     )
+    after = _as_str_list(pdata.get("rejection_after"), "rejection_after") + _as_str_list(
+        data.get("rejection_after"), "rejection_after"
+    )
     return Codebook(
         version=str(data.get("version", "0")),
         themes=tuple(themes),
@@ -265,6 +270,7 @@ def codebook_from_dict(
         lexicons=lexicons,
         variants=variants,
         rejection_cues=tuple(cues),
+        rejection_after=tuple(after),
         patterns_version=str(pdata.get("version", "0")),
     )
 

@@ -104,10 +104,10 @@ class Match:
 
 _NEGATION_WINDOW = 2
 # "not just about fear" affirms fear rather than rejecting it
-_NOT_REJECTING = frozenset({"just", "only", "simply", "merely", "solely", "alway", "onli"})
+_NOT_REJECTING = frozenset({"just", "only", "simply", "merely", "solely", "alway", "onli", "stop"})
 
 
-ROLE_THEME, ROLE_CUE, ROLE_EXCLUDE = 0, 1, 2
+ROLE_THEME, ROLE_CUE, ROLE_EXCLUDE, ROLE_AFTER = 0, 1, 2, 3
 
 
 class RuleSet:
@@ -126,6 +126,8 @@ class RuleSet:
                 self.index.add(self._compile(text, ti, 0.0, ROLE_EXCLUDE))
         for text in codebook.rejection_cues:
             self.index.add(self._compile(text, -1, 0.0, ROLE_CUE))
+        for text in codebook.rejection_after:
+            self.index.add(self._compile(text, -1, 0.0, ROLE_AFTER))
         self.n_patterns = self.index.size
 
     # -- compiling ---------------------------------------------------------
@@ -205,13 +207,15 @@ class RuleSet:
     # -- matching ------------------------------------------------------------
     def matches(self, tokens: Sequence[Token]) -> list[Match]:
         """All surviving theme matches in a token list."""
-        found, cue_ends, excluded = _find(self.index, tokens)
+        found, cue_ends, excluded, after_starts = _find(self.index, tokens)
         if not found:
             return []
         out: list[Match] = []
         for m in found:
             # a rejection cue ending just before the match
             if cue_ends and _cue_before(tokens, m.first, cue_ends):
+                continue
+            if after_starts and _cue_after(tokens, m.last, after_starts):
                 continue
             if self.negation_reject[m.theme] and _negated(tokens, m.first):
                 continue
@@ -368,10 +372,11 @@ def _anchor_cost(req: tuple[frozenset[str], frozenset[str]]) -> tuple[int, int]:
 
 def _find(
     index: _Index, tokens: Sequence[Token]
-) -> tuple[list[Match], set[int], dict[int, list[tuple[int, int]]]]:
+) -> tuple[list[Match], set[int], dict[int, list[tuple[int, int]]], set[int]]:
     """One pass over the tokens: theme matches, ends of rejection cues, excluded ranges."""
     found: list[Match] = []
     cue_ends: set[int] = set()
+    after_starts: set[int] = set()
     excluded: dict[int, list[tuple[int, int]]] = {}
     candidates = index.candidates
     per_token = [candidates(tok) if not tok.boundary else ((), ()) for tok in tokens]
@@ -407,9 +412,11 @@ def _find(
                 found.append(Match(p.theme, p.score, i, end, p.source))
             elif p.role == ROLE_CUE:
                 cue_ends.add(end)
+            elif p.role == ROLE_AFTER:
+                after_starts.add(i)
             else:
                 excluded.setdefault(p.theme, []).append((i, end))
-    return found, cue_ends, excluded
+    return found, cue_ends, excluded, after_starts
 
 
 def _atom_ok(atom: Atom, tok: Token) -> bool:
@@ -516,3 +523,16 @@ def _cue_before(tokens: Sequence[Token], first: int, cue_ends: set[int]) -> bool
 
 
 __all__ = ["CompiledPattern", "Match", "RuleSet", "stem_word"]
+
+
+def _cue_after(tokens: Sequence[Token], last: int, after_starts: set[int]) -> bool:
+    """A denial such as "isn't the reason" starting within a few words after a match."""
+    j = last + 1
+    stop = min(len(tokens), last + 4)
+    while j < stop:
+        if j in after_starts:
+            return True
+        if tokens[j].boundary and tokens[j].strong:
+            return False
+        j += 1
+    return False

@@ -24,17 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-AREAS = [
-    "Belgrave",
-    "Braunstone",
-    "Beaumont Leys",
-    "New Parks",
-    "Saffron/Eyres Monsell",
-    "Highfields",
-    "St. Matthews",
-    "City centre",
-]
-QUESTIONS = ["what_where", "why", "impact", "help"]
+from app.reference import QUESTION_IDS as QUESTIONS  # noqa: E402
+from app.reference_data import read_codebook  # noqa: E402
+from app.sessions.importing import IMPORT_COLUMNS  # noqa: E402
+
+AREAS: list[str] = read_codebook()["areas"]
 PHRASES = [
     "young people feel unsafe walking home past the park after dark",
     "older lads are recruiting kids outside the chicken shop on the main road",
@@ -52,19 +46,7 @@ def write_csv(path: Path, rows: int) -> None:
     rng = random.Random(42)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "session_ref",
-                "area",
-                "held_on",
-                "venue",
-                "audience",
-                "participants",
-                "facilitator",
-                "question",
-                "text",
-            ]
-        )
+        writer.writerow(IMPORT_COLUMNS)
         for index in range(rows):
             session = index // 20
             writer.writerow(

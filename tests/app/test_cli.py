@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from click.testing import Result
 from flask import Flask
 
 from app.extensions import db
-from app.models import ConversationSession, User
+from app.models import ConversationSession, Response, User
+
+GOOD_PASSWORD = "a sensible long password"
+
+
+def _create_user(
+    app: Flask, email: str, role: str, *areas: str, password: str = GOOD_PASSWORD
+) -> Result:
+    args = ["users", "create", "--email", email, "--name", "Some Person", "--role", role]
+    for area in areas:
+        args += ["--area", area]
+    return app.test_cli_runner().invoke(args=[*args, "--password-stdin"], input=f"{password}\n")
 
 
 def test_users_create_reads_the_password_from_stdin(app: Flask) -> None:
-    runner = app.test_cli_runner()
-    result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "Lead@Example.org",
-            "--name",
-            "Lead Person",
-            "--role",
-            "lead",
-            "--area",
-            "belgrave",
-            "--area",
-            "Highfields",
-            "--password-stdin",
-        ],
-        input="a sensible long password\n",
-    )
+    result = _create_user(app, "Lead@Example.org", "lead", "belgrave", "Highfields")
     assert result.exit_code == 0, result.output
     assert "Created lead lead@example.org." in result.output
     with app.app_context():
@@ -40,91 +34,21 @@ def test_users_create_reads_the_password_from_stdin(app: Flask) -> None:
 
 
 def test_users_create_refuses_bad_input_with_a_message(app: Flask) -> None:
-    runner = app.test_cli_runner()
-    weak = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "a@example.org",
-            "--name",
-            "A",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        input="short\n",
-    )
+    weak = _create_user(app, "a@example.org", "admin", password="short")
     assert weak.exit_code == 2 and "12 characters or more" in weak.output
-    unknown_area = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "b@example.org",
-            "--name",
-            "B",
-            "--role",
-            "lead",
-            "--area",
-            "Atlantis",
-            "--password-stdin",
-        ],
-        input="a sensible long password\n",
-    )
+    unknown_area = _create_user(app, "b@example.org", "lead", "Atlantis")
     assert unknown_area.exit_code == 2 and "unknown area Atlantis" in unknown_area.output
-    no_area = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "c@example.org",
-            "--name",
-            "C",
-            "--role",
-            "lead",
-            "--password-stdin",
-        ],
-        input="a sensible long password\n",
-    )
+    no_area = _create_user(app, "c@example.org", "lead")
     assert no_area.exit_code == 2 and "needs at least one area" in no_area.output
-    runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "d@example.org",
-            "--name",
-            "D",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        input="a sensible long password\n",
-    )
-    duplicate = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "D@example.org",
-            "--name",
-            "D",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        input="a sensible long password\n",
-    )
+    assert _create_user(app, "d@example.org", "admin").exit_code == 0
+    duplicate = _create_user(app, "D@example.org", "admin")
     assert duplicate.exit_code == 2 and "already exists" in duplicate.output
 
 
 def test_reference_and_demo_loads_are_repeatable(app: Flask) -> None:
     runner = app.test_cli_runner()
-    assert (
-        "8 areas, 4 questions, 5 concepts, 27 themes loaded."
-        in runner.invoke(args=["reference", "load"]).output
-    )
+    loaded = runner.invoke(args=["reference", "load"]).output
+    assert "8 areas, 4 questions, 5 concepts, 27 themes loaded." in loaded
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert "Demo data: 4 users, 16 sessions" in first.output
@@ -133,5 +57,10 @@ def test_reference_and_demo_loads_are_repeatable(app: Flask) -> None:
     assert "Demo data: 0 users, 0 sessions, 0 points added." in second.output
     with app.app_context():
         areas = set(db.session.scalars(sa.select(ConversationSession.area_id)))
-        assert len(areas) == 8
+        uncoded = db.session.scalar(
+            sa.select(sa.func.count(Response.id)).where(Response.coder_version.is_(None))
+        )
+        total = db.session.scalar(sa.select(sa.func.count(Response.id)))
         db.session.remove()
+    assert len(areas) == 8
+    assert total == 365 and uncoded == 0
