@@ -407,6 +407,7 @@ def train_logistic(
     min_count: int = 2,
     min_weight: float = 0.01,
     seed: int = 7,
+    pos_weight: float = 1.0,
     meta: Mapping[str, Any] | None = None,
 ) -> ThemeModel:
     """Train one-vs-rest L2-regularised logistic regression by stochastic gradient descent.
@@ -450,7 +451,9 @@ def train_logistic(
             for vec in vecs:
                 for i in range(k):
                     z[i] += vec[i]
-            grad = [_sigmoid(z[i]) - target[i] for i in range(k)]
+            grad = [
+                (_sigmoid(z[i]) - target[i]) * (pos_weight if target[i] else 1.0) for i in range(k)
+            ]
             for i in range(k):
                 bias[i] -= lr * grad[i] * 0.1
             decay = 1.0 - lr * l2

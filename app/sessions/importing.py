@@ -86,6 +86,9 @@ MAX_SESSION_REF_LENGTH = 100
 MAX_VENUE_LENGTH = 200
 MAX_FACILITATOR_LENGTH = 200
 MAX_TEXT_LENGTH = 2_000
+# A cell longer than this is a broken file (usually an unclosed quotation mark),
+# not a long point: the csv module's default limit.
+MAX_CELL_CHARACTERS = 131_072
 MIN_PARTICIPANTS = 1
 MAX_PARTICIPANTS = 10_000
 EARLIEST_YEAR = 2000
@@ -397,6 +400,12 @@ def _iter_csv(text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             raise ImportFileError(_csv_error_message(exc, reader.line_num)) from None
+        # The csv module's own cell limit is process-wide and another part of
+        # the program may have raised it, so the importer applies its own.
+        if any(len(value) > MAX_CELL_CHARACTERS for value in values):
+            raise ImportFileError(
+                _csv_error_message(csv.Error("field larger than field limit"), reader.line_num)
+            )
         record += 1
         yield record, values
 
