@@ -71,6 +71,16 @@ class Config:
     SIGN_IN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
     SIGN_IN_ATTEMPTS_PER_ADDRESS = "50 per 15 minutes"
 
+    # The survey: a school class of 30 may share one address, so the limits
+    # are per address but generous; a flood from one address is still stopped.
+    DEFAULT_SURVEY = "have-your-say"
+    SURVEY_POSTS_PER_ADDRESS = os.environ.get("SURVEY_POSTS_PER_ADDRESS", "1500 per 10 minutes")
+    SURVEY_SUBMISSIONS_PER_ADDRESS = os.environ.get(
+        "SURVEY_SUBMISSIONS_PER_ADDRESS", "200 per hour"
+    )
+    # Days a respondent's follow-up contact details are kept.
+    SURVEY_CONTACT_RETENTION_DAYS = int(os.environ.get("SURVEY_CONTACT_RETENTION_DAYS", "183"))
+
     HSTS = False
     SERVICE_NAME = "Community Voice"
     COUNCIL_NAME = "Leicester City Council"

@@ -20,8 +20,20 @@ from typing import IO, Any
 from . import DEFAULT_MODEL, QUESTIONS, build_coder, load_codebook
 from .codebook import DATA_DIR, CodebookError
 from .coder import Coder
-from .evaluate import LabelledText, cross_validate, score, training_examples
-from .model import NaiveBayesCounts, ThemeModel, extract_features, train_logistic
+from .evaluate import (
+    DEFAULT_PRIOR_STRENGTH,
+    LabelledText,
+    cross_validate,
+    score,
+    training_examples,
+)
+from .model import (
+    NaiveBayesCounts,
+    ThemeModel,
+    extract_features,
+    train_logistic,
+    with_pattern_stats,
+)
 
 DEFAULT_EXAMPLES = DATA_DIR / "examples.csv"
 csv.field_size_limit(16 * 1024 * 1024)
@@ -354,15 +366,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     counts = NaiveBayesCounts(rules.theme_ids)
     kept: list[tuple[set[str], set[str]]] = []
     unknown: set[str] = set()
+    stats: dict[str, dict[str, list[int]]] = {}
     n = 0
     for path in args.gold:
         for item in read_labelled(
             path, args.text_column, args.themes_column, args.question_column, args.quiet
         ):
             tokens = rules.tokens(item.text)
-            feats = extract_features(
-                tokens, item.question, rules.rules.matches(tokens), rules.theme_ids
-            )
+            matches = rules.rules.matches(tokens)
+            for tid, source in {(rules.theme_ids[m.theme], m.source) for m in matches}:
+                row = stats.setdefault(tid, {}).setdefault(source, [0, 0])
+                row[0 if tid in item.themes else 1] += 1
+            feats = extract_features(tokens, item.question, matches, rules.theme_ids)
             unknown.update(item.themes - set(rules.theme_ids))
             if args.trainer == "naive_bayes":
                 counts.add(feats, item.themes)
@@ -377,7 +392,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "sources": [Path(p).name for p in args.gold],
         "rules": rules.version,
         "settings": {
-            "model_only_threshold": 1.01,
+            "model_only_threshold": 0.7,
             "weak_rule_threshold": 0.5,
             "veto_threshold": 0.0,
         },
@@ -391,6 +406,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = counts.to_model(min_count=args.min_count, scale=args.scale, meta=meta)
     else:
         model = train_logistic(kept, rules.theme_ids, min_count=args.min_count, meta=meta)
+    model = with_pattern_stats(
+        model,
+        {t: {s: (c[0], c[1]) for s, c in p.items()} for t, p in stats.items()},
+        args.prior_strength,
+    )
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
@@ -456,6 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--themes-column", default="themes")
     p.add_argument("--output", required=True)
     p.add_argument("--min-count", type=int, default=2)
+    p.add_argument(
+        "--prior-strength",
+        type=float,
+        default=DEFAULT_PRIOR_STRENGTH,
+        help="pseudo-counts behind each written pattern score (lower: learn faster from data)",
+    )
     p.add_argument("--scale", type=float, default=0.1, help="naive Bayes only: log-odds shrinkage")
     p.add_argument(
         "--trainer",

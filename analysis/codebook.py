@@ -68,6 +68,7 @@ class Codebook:
     variants: dict[str, str] = field(default_factory=dict)
     rejection_cues: tuple[str, ...] = ()
     rejection_after: tuple[str, ...] = ()
+    rejection_cues_reject_mode: tuple[str, ...] = ()
     patterns_version: str = "0"
 
     @property
@@ -116,6 +117,7 @@ class Codebook:
             "variants": dict(sorted(self.variants.items())),
             "cues": list(self.rejection_cues),
             "after": list(self.rejection_after),
+            "cues_reject_mode": list(self.rejection_cues_reject_mode),
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=True).encode()
         return hashlib.sha256(raw).hexdigest()[:8]
@@ -262,6 +264,9 @@ def codebook_from_dict(
     after = _as_str_list(pdata.get("rejection_after"), "rejection_after") + _as_str_list(
         data.get("rejection_after"), "rejection_after"
     )
+    cues_r = _as_str_list(
+        pdata.get("rejection_cues_reject_mode"), "rejection_cues_reject_mode"
+    ) + _as_str_list(data.get("rejection_cues_reject_mode"), "rejection_cues_reject_mode")
     return Codebook(
         version=str(data.get("version", "0")),
         themes=tuple(themes),
@@ -271,6 +276,7 @@ def codebook_from_dict(
         variants=variants,
         rejection_cues=tuple(cues),
         rejection_after=tuple(after),
+        rejection_cues_reject_mode=tuple(cues_r),
         patterns_version=str(pdata.get("version", "0")),
     )
 

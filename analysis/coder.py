@@ -81,6 +81,8 @@ class Coder:
             else []
         )
         self._concepts = {t.id: t.concepts for t in codebook.active_themes}
+        mo = self.settings.model_only_threshold
+        self._model_only_logit = math.log(mo / (1.0 - mo)) if 0.0 < mo < 1.0 else math.inf
         rules = f"rules-{codebook.version}.{codebook.patterns_version}.{codebook.fingerprint}"
         self._version = rules if self.model is None else f"{rules}+model-{self.model.digest}"
         self._concept_order = list(codebook.concepts)
@@ -110,13 +112,32 @@ class Coder:
         rule_score = [0.0] * n
         spans: list[list[Span]] = [[] for _ in range(n)]
         seen: set[tuple[int, str]] = set()
-        for m in sorted(matches, key=lambda m: -m.score):
+        adjust = (
+            self.model
+            if (self.model is not None and not rules_only and self.model.pattern_stats)
+            else None
+        )
+        scored = []
+        for m in matches:
             spans[m.theme].append((tokens[m.first].start, tokens[m.last].end))
             if (m.theme, m.source) in seen:
                 continue
             seen.add((m.theme, m.source))
-            s = rule_score[m.theme]
-            rule_score[m.theme] = m.score if s == 0.0 else 1.0 - (1.0 - s) * (1.0 - m.score * 0.3)
+            sc = (
+                m.score
+                if adjust is None
+                else adjust.pattern_score(self.theme_ids[m.theme], m.source, m.score)
+            )
+            scored.append((sc, m.theme))
+        scored.sort(reverse=True)
+        for sc, ti in scored:
+            s = rule_score[ti]
+            if s == 0.0:
+                rule_score[ti] = sc
+            elif sc >= self.settings.rule_threshold:
+                # a second strong, different pattern adds a little confidence;
+                # weak patterns never add up to a code on their own
+                rule_score[ti] = 1.0 - (1.0 - s) * (1.0 - sc * 0.3)
         st = self.settings
         out: list[ThemeCode] = []
         model = None if rules_only else self.model
@@ -135,6 +156,11 @@ class Coder:
             everything = st.model_only_threshold <= 1.0
             feat_spans: dict[str, list[Span]] | None = {} if everything else None
             feats: set[str] | None = None
+            logits: list[float] | None = None
+            if everything:
+                # one pass over the features for all themes (cheaper than per theme)
+                feats = model.features(tokens, question, matches, self.theme_ids, feat_spans)
+                logits = model.logits(feats)
             for i, r in enumerate(rule_score):
                 tid = self.theme_ids[i]
                 mi = self._model_index[i]
@@ -146,9 +172,15 @@ class Coder:
                     if strong:
                         out.append(ThemeCode(tid, round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
                     continue
-                if feats is None:
-                    feats = model.features(tokens, question, matches, self.theme_ids, feat_spans)
-                p = model.probability(mi, feats)
+                if logits is not None:
+                    x = logits[mi]
+                    if r == 0.0 and x < self._model_only_logit:
+                        continue
+                    p = sigmoid(x)
+                else:
+                    if feats is None:
+                        feats = model.features(tokens, question, matches, self.theme_ids, None)
+                    p = model.probability(mi, feats)
                 if strong:
                     if p >= st.veto_threshold:
                         score = 1.0 - (1.0 - r) * (1.0 - p) ** 0.5

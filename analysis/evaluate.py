@@ -8,7 +8,18 @@ from dataclasses import dataclass
 
 from .codebook import Codebook
 from .coder import Coder, CoderSettings
-from .model import ThemeModel, extract_features, train_logistic, train_naive_bayes
+from .model import (
+    ThemeModel,
+    extract_features,
+    pattern_statistics,
+    train_logistic,
+    train_naive_bayes,
+    with_pattern_stats,
+)
+
+# Pseudo-observations behind each written pattern score: a pattern's score only
+# moves once the labelled data holds many more matches than this.
+DEFAULT_PRIOR_STRENGTH = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +157,23 @@ def train_model(
     """
     rules = Coder(codebook)
     examples = training_examples(rules, data)
+    stats = pattern_statistics(
+        [
+            (
+                [(rules.theme_ids[m.theme], m.source) for m in rules.rule_matches(item.text)],
+                item.themes,
+            )
+            for item in data
+        ]
+    )
+    prior = float(kwargs.pop("prior_strength", DEFAULT_PRIOR_STRENGTH))
     if trainer == "naive_bayes":
         meta = {"n_examples": len(data), "trainer": "naive_bayes"}
-        return train_naive_bayes(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
-    meta = {"n_examples": len(data), "trainer": "logistic"}
-    return train_logistic(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
+        model = train_naive_bayes(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
+    else:
+        meta = {"n_examples": len(data), "trainer": "logistic"}
+        model = train_logistic(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
+    return with_pattern_stats(model, stats, prior)
 
 
 def folds(n: int, k: int, seed: int = 13) -> list[list[int]]:

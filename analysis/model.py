@@ -193,10 +193,23 @@ class ThemeModel:
         for feat, pairs in data["weights"].items():
             weights[feat] = [(int(i), float(w)) for i, w in pairs]
         self.weights = weights
+        k = len(self.themes)
+        self._dense: dict[str, tuple[float, ...]] = {}
+        for feat, pairs in weights.items():
+            row = [0.0] * k
+            for i, w in pairs:
+                row[i] = w
+            self._dense[feat] = tuple(row)
         self.by_theme: list[dict[str, float]] = [{} for _ in self.themes]
         for feat, pairs in weights.items():
             for i, w in pairs:
                 self.by_theme[i][feat] = w
+        # how often each rule pattern was right (tp) and wrong (fp) on the training data
+        self.pattern_stats: dict[str, dict[str, tuple[int, int]]] = {
+            str(theme): {str(src): (int(c[0]), int(c[1])) for src, c in pats.items()}
+            for theme, pats in dict(data.get("pattern_stats", {})).items()
+        }
+        self.prior_strength: float = float(data.get("prior_strength", 4.0))
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode()
         self.digest = hashlib.sha256(canonical).hexdigest()[:8]
 
@@ -218,15 +231,26 @@ class ThemeModel:
 
     def logits(self, feats: set[str]) -> list[float]:
         """Per-theme log-odds for a feature set."""
-        acc = [0.0] * len(self.themes)
-        weights = self.weights
-        for f in feats:
-            pairs = weights.get(f)
-            if pairs:
-                for i, w in pairs:
-                    acc[i] += w
+        dense = self._dense
+        vecs = [dense[f] for f in feats if f in dense]
+        if not vecs:
+            return list(self.bias)
         s = self.scale
-        return [b + s * a for b, a in zip(self.bias, acc, strict=True)]
+        return [b + s * x for b, x in zip(self.bias, map(sum, zip(*vecs)), strict=True)]
+
+    def pattern_score(self, theme: str, source: str, prior: float) -> float:
+        """A rule pattern's score updated by how it fared on the training data.
+
+        The written score is the prior mean of a Beta distribution worth
+        ``prior_strength`` observations; each training text where the pattern
+        matched counts as a success (the gold codes have the theme) or a failure.
+        """
+        counts = self.pattern_stats.get(theme, {}).get(source)
+        if counts is None:
+            return prior
+        tp, fp = counts
+        k = self.prior_strength
+        return (tp + k * prior) / (tp + fp + k)
 
     def probability(self, theme_index: int, feats: set[str]) -> float:
         """Probability of one theme (by its index in :attr:`themes`) for a feature set."""
@@ -270,6 +294,11 @@ class ThemeModel:
             "weights": {
                 f: [[i, round(w, 4)] for i, w in pairs] for f, pairs in sorted(self.weights.items())
             },
+            "pattern_stats": {
+                t: {src: list(c) for src, c in sorted(p.items())}
+                for t, p in sorted(self.pattern_stats.items())
+            },
+            "prior_strength": self.prior_strength,
         }
 
     def save(self, path: str | Path) -> None:
@@ -405,9 +434,9 @@ def train_logistic(
     rate: float = 0.2,
     l2: float = 1e-3,
     min_count: int = 2,
-    min_weight: float = 0.01,
+    min_weight: float = 0.1,
     seed: int = 7,
-    pos_weight: float = 1.0,
+    pos_weight: float = 2.0,
     meta: Mapping[str, Any] | None = None,
 ) -> ThemeModel:
     """Train one-vs-rest L2-regularised logistic regression by stochastic gradient descent.
@@ -488,3 +517,29 @@ def nltk_log_odds(
     clf = NaiveBayesClassifier.train(labelled, estimator=ELEProbDist)
     dist = clf.prob_classify({f: True for f in feats})
     return math.log(dist.prob(True)) - math.log(dist.prob(False))
+
+
+def pattern_statistics(
+    matches_and_labels: Sequence[tuple[Sequence[tuple[str, str]], set[str] | frozenset[str]]],
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Count, per theme and pattern, the training texts where a match agreed with the
+    gold codes (tp) and where it did not (fp). Input: for each text, its (theme id,
+    pattern source) matches and its gold theme ids."""
+    stats: dict[str, dict[str, list[int]]] = {}
+    for matched, labels in matches_and_labels:
+        for theme, source in set(matched):
+            row = stats.setdefault(theme, {}).setdefault(source, [0, 0])
+            row[0 if theme in labels else 1] += 1
+    return {t: {s: (c[0], c[1]) for s, c in p.items()} for t, p in stats.items()}
+
+
+def with_pattern_stats(
+    model: ThemeModel,
+    stats: Mapping[str, Mapping[str, tuple[int, int]]],
+    prior_strength: float = 100.0,
+) -> ThemeModel:
+    """A copy of ``model`` carrying pattern statistics (see :meth:`ThemeModel.pattern_score`)."""
+    data = model.to_dict()
+    data["pattern_stats"] = {t: {s: list(c) for s, c in p.items()} for t, p in stats.items()}
+    data["prior_strength"] = prior_strength
+    return ThemeModel(data)

@@ -104,10 +104,12 @@ class Match:
 
 _NEGATION_WINDOW = 2
 # "not just about fear" affirms fear rather than rejecting it
-_NOT_REJECTING = frozenset({"just", "only", "simply", "merely", "solely", "alway", "onli", "stop"})
+_NOT_REJECTING = frozenset(
+    {"just", "only", "simply", "merely", "solely", "alway", "onli", "stop", "enough", "much", "mani"}
+)
 
 
-ROLE_THEME, ROLE_CUE, ROLE_EXCLUDE, ROLE_AFTER = 0, 1, 2, 3
+ROLE_THEME, ROLE_CUE, ROLE_EXCLUDE, ROLE_AFTER, ROLE_CUE_R = 0, 1, 2, 3, 4
 
 
 class RuleSet:
@@ -128,6 +130,8 @@ class RuleSet:
             self.index.add(self._compile(text, -1, 0.0, ROLE_CUE))
         for text in codebook.rejection_after:
             self.index.add(self._compile(text, -1, 0.0, ROLE_AFTER))
+        for text in codebook.rejection_cues_reject_mode:
+            self.index.add(self._compile(text, -1, 0.0, ROLE_CUE_R))
         self.n_patterns = self.index.size
 
     # -- compiling ---------------------------------------------------------
@@ -207,7 +211,7 @@ class RuleSet:
     # -- matching ------------------------------------------------------------
     def matches(self, tokens: Sequence[Token]) -> list[Match]:
         """All surviving theme matches in a token list."""
-        found, cue_ends, excluded, after_starts = _find(self.index, tokens)
+        found, cue_ends, excluded, after_starts, cue_r_ends = _find(self.index, tokens)
         if not found:
             return []
         out: list[Match] = []
@@ -217,7 +221,9 @@ class RuleSet:
                 continue
             if after_starts and _cue_after(tokens, m.last, after_starts):
                 continue
-            if self.negation_reject[m.theme] and _negated(tokens, m.first):
+            if self.negation_reject[m.theme] and (
+                _negated(tokens, m.first) or (cue_r_ends and _cue_before(tokens, m.first, cue_r_ends))
+            ):
                 continue
             if excluded:
                 ems = excluded.get(m.theme)
@@ -372,11 +378,12 @@ def _anchor_cost(req: tuple[frozenset[str], frozenset[str]]) -> tuple[int, int]:
 
 def _find(
     index: _Index, tokens: Sequence[Token]
-) -> tuple[list[Match], set[int], dict[int, list[tuple[int, int]]], set[int]]:
+) -> tuple[list[Match], set[int], dict[int, list[tuple[int, int]]], set[int], set[int]]:
     """One pass over the tokens: theme matches, ends of rejection cues, excluded ranges."""
     found: list[Match] = []
     cue_ends: set[int] = set()
     after_starts: set[int] = set()
+    cue_r_ends: set[int] = set()
     excluded: dict[int, list[tuple[int, int]]] = {}
     candidates = index.candidates
     per_token = [candidates(tok) if not tok.boundary else ((), ()) for tok in tokens]
@@ -414,9 +421,11 @@ def _find(
                 cue_ends.add(end)
             elif p.role == ROLE_AFTER:
                 after_starts.add(i)
+            elif p.role == ROLE_CUE_R:
+                cue_r_ends.add(end)
             else:
                 excluded.setdefault(p.theme, []).append((i, end))
-    return found, cue_ends, excluded, after_starts
+    return found, cue_ends, excluded, after_starts, cue_r_ends
 
 
 def _atom_ok(atom: Atom, tok: Token) -> bool:

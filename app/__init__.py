@@ -44,12 +44,16 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from app.auth.staff_sessions import init_login
     from app.core import bp as core_bp
     from app.sessions import bp as sessions_bp
+    from app.survey import bp as survey_bp
+    from app.survey import services as survey_services
 
     init_login(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(survey_bp)
+    survey_services.init_app(app)
 
     from app import cli
 

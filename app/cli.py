@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app import audit
+from app.exports import write_responses_csv
 from app.extensions import db
 from app.models import Area, User
 from app.reference import ROLES
@@ -19,6 +21,8 @@ sessions_cli = AppGroup("sessions", help="Import session notes.")
 reference_cli = AppGroup("reference", help="Reference data from the codebook.")
 demo_cli = AppGroup("demo", help="The demo data set (never in production).")
 analysis_cli = AppGroup("analysis", help="Theme coding of stored responses.")
+export_cli = AppGroup("export", help="Export stored data.")
+survey_cli = AppGroup("survey", help="The residents' survey: retention.")
 
 
 def _fail(message: str) -> None:
@@ -111,8 +115,10 @@ def import_command(file: Path, as_email: str | None) -> None:
 def load_reference_command() -> None:
     """Load areas, questions, concepts and themes from the codebook (safe to repeat)."""
     from app.reference_data import load_reference_data
+    from app.survey.services import sync_surveys
 
     counts = load_reference_data()
+    counts["surveys"] = sync_surveys()
     db.session.commit()
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()) + " loaded.")
 
@@ -157,7 +163,71 @@ def recode_command(everything: bool) -> None:
     )
 
 
+@export_cli.command("responses")
+@click.option(
+    "--format", "file_format", type=click.Choice(["csv"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def export_responses_command(file_format: str, output: Path | None) -> None:
+    """Export every response with its area, question and themes (formula cells neutralised)."""
+    del file_format
+    if output is None:
+        count = write_responses_csv(sys.stdout)
+    else:
+        # Write next to the target, then rename: a failed export never leaves half a file.
+        partial = output.with_name(output.name + ".partial")
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            count = write_responses_csv(handle)
+        partial.replace(output)
+    audit.record(
+        "responses_exported",
+        actor_label="command line",
+        details={"rows": count, "format": "csv", "to": "file" if output else "stdout"},
+    )
+    db.session.commit()
+    click.echo(f"Exported {count} responses.", err=True)
+
+
+@survey_cli.command("purge-contacts")
+@click.option("--older-than-days", type=click.IntRange(min=0), default=None)
+def purge_contacts_command(older_than_days: int | None) -> None:
+    """Delete follow-up contact details older than the retention period."""
+    from app.survey.services import purge_contacts
+
+    days = (
+        older_than_days
+        if older_than_days is not None
+        else current_app.config["SURVEY_CONTACT_RETENTION_DAYS"]
+    )
+    deleted = purge_contacts(days)
+    db.session.commit()
+    click.echo(f"Deleted {deleted} contact detail(s) older than {days} days.")
+
+
+@survey_cli.command("purge-drafts")
+@click.option("--older-than-hours", type=click.IntRange(min=1), default=24, show_default=True)
+def purge_drafts_command(older_than_hours: int) -> None:
+    """Delete unfinished (and submitted) survey drafts left untouched this long."""
+    from app.survey.services import purge_drafts
+
+    deleted = purge_drafts(older_than_hours)
+    db.session.commit()
+    click.echo(f"Deleted {deleted} draft(s) older than {older_than_hours} hours.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (users_cli, sessions_cli, reference_cli, demo_cli, analysis_cli):
+    for group in (
+        users_cli,
+        sessions_cli,
+        reference_cli,
+        demo_cli,
+        analysis_cli,
+        export_cli,
+        survey_cli,
+    ):
         app.cli.add_command(group)

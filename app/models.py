@@ -292,12 +292,16 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         _enum_check("source", SOURCES),
         sa.Index("ix_responses_area_question", "area_id", "question_id"),
+        sa.CheckConstraint("(session_id IS NULL) OR (submission_id IS NULL)", name="one_origin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(sa.String(20))
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("conversation_sessions.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("survey_submissions.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[str] = mapped_column(sa.ForeignKey("questions.id"))
     # Survey respondents may prefer not to say where they live.
@@ -312,6 +316,7 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     coded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session: Mapped[ConversationSession | None] = relationship(back_populates="responses")
+    submission: Mapped[SurveySubmission | None] = relationship(back_populates="responses")
     question: Mapped[Question] = relationship()
     area: Mapped[Area | None] = relationship()
     codes: Mapped[list[ResponseCode]] = relationship(
@@ -385,6 +390,97 @@ class SafeguardingFlag(db.Model):  # type: ignore[name-defined,misc]
     action_note: Mapped[str | None] = mapped_column(sa.Text)
 
     response: Mapped[Response] = relationship(back_populates="safeguarding_flag")
+
+
+# --- the residents' survey --------------------------------------------------
+
+
+class Survey(db.Model):  # type: ignore[name-defined,misc]
+    """A survey residents can answer; its questions live in a definition file in surveys/."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    # An administrator can close a survey at once, or give it dates.
+    accepting: Mapped[bool] = mapped_column(default=True)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Return True while the survey takes answers."""
+        now = now or utcnow()
+        if not self.accepting:
+            return False
+        if self.opens_at is not None and now < self.opens_at:
+            return False
+        return self.closes_at is None or now < self.closes_at
+
+
+class SurveyDraft(db.Model):  # type: ignore[name-defined,misc]
+    """Answers kept on the server between pages, until the respondent submits.
+
+    The respondent's cookie holds a random token; only its hash is stored.
+    """
+
+    __tablename__ = "survey_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    survey_id: Mapped[str] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"))
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # A filled-in honeypot marks the draft as automated: it is never saved as a submission.
+    suspected_bot: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveySubmission(db.Model):  # type: ignore[name-defined,misc]
+    """One completed survey: its closed answers. Open answers are responses.
+
+    Nothing here identifies the respondent: no IP address, browser details or
+    contact details (those, if offered, are in survey_contacts, unlinked).
+    """
+
+    __tablename__ = "survey_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[str] = mapped_column(sa.ForeignKey("surveys.id"), index=True)
+    survey_version: Mapped[int] = mapped_column(default=1)
+    # Shown to the respondent on the confirmation page.
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    # The draft it came from: a resubmitted form finds this row instead of
+    # making a second one.
+    draft_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("survey_drafts.id", ondelete="SET NULL"), unique=True
+    )
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    area_answer: Mapped[str | None] = mapped_column(sa.String(60))
+    age_band: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    area: Mapped[Area | None] = relationship()
+    responses: Mapped[list[Response]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SurveyContact(db.Model):  # type: ignore[name-defined,misc]
+    """Contact details a respondent offered for follow-up, kept apart from their answers.
+
+    The id is random and only the date is kept, so neither the order of rows
+    nor a timestamp can tie a contact to a submission.
+    """
+
+    __tablename__ = "survey_contacts"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"))
+    contact: Mapped[str] = mapped_column(sa.String(254))
+    created_on: Mapped[date] = mapped_column(sa.Date, index=True)
 
 
 # --- accountability ---------------------------------------------------------

@@ -13,6 +13,7 @@ from app.auth.permissions import can_record_sessions
 _ITEMS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("Sessions", "sessions.list_sessions", ("admin", "strategy", "lead"), ("sessions.",)),
     ("Import", "sessions.import_sessions", ("admin", "lead"), ("sessions.import",)),
+    ("Surveys", "admin.list_surveys", ("admin",), ("admin.list_surveys", "admin.survey")),
     ("Users", "admin.list_users", ("admin",), ("admin.list_users", "admin.user", "admin.invite")),
     ("Audit log", "admin.audit_log", ("admin",), ("admin.audit",)),
 )

@@ -5,12 +5,20 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovDateInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms import DateField, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from app.reference import ROLES
 
@@ -68,3 +76,34 @@ class ConfirmForm(FlaskForm):
     """A bare confirmation (deactivate, reactivate, new invitation link)."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class SurveySettingsForm(FlaskForm):
+    """Open or close a survey, now or between dates."""
+
+    accepting = RadioField(
+        "Is the survey taking answers?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes, open"), ("no", "No, closed")],
+        validators=[InputRequired(message="Select whether the survey is open")],
+    )
+    opens_on = DateField(
+        "Opens on (optional)",
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        description="Leave empty to open as soon as it is switched on. For example, 1 12 2026",
+        validators=[Optional()],
+    )
+    closes_on = DateField(
+        "Closes on (optional)",
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        description="The survey closes at the start of this day. For example, 31 1 2027",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_closes_on(self, field: DateField) -> None:
+        """A survey cannot close before it opens."""
+        if field.data and self.opens_on.data and field.data <= self.opens_on.data:
+            raise ValidationError("Closing date must be after the opening date")

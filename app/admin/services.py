@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -11,7 +11,7 @@ from app import audit
 from app.auth.services import create_invitation
 from app.auth.staff_sessions import end_all_sessions_of
 from app.extensions import db
-from app.models import Area, AuditEvent, User
+from app.models import Area, AuditEvent, Survey, User
 from app.reference import ROLES
 
 
@@ -136,3 +136,22 @@ def audit_page(page: int, per_page: int = 50) -> tuple[list[AuditEvent], int]:
         )
     )
     return events, total
+
+
+def change_survey_dates(
+    survey: Survey, accepting: bool, opens_on: date | None, closes_on: date | None, by: User
+) -> None:
+    """Open or close a survey, optionally between dates (midnight UTC at each end)."""
+    survey.accepting = accepting
+    survey.opens_at = datetime.combine(opens_on, time.min, UTC) if opens_on else None
+    survey.closes_at = datetime.combine(closes_on, time.min, UTC) if closes_on else None
+    audit.record(
+        "survey_settings_changed",
+        actor=by,
+        target=survey,
+        details={
+            "accepting": accepting,
+            "opens_on": opens_on.isoformat() if opens_on else None,
+            "closes_on": closes_on.isoformat() if closes_on else None,
+        },
+    )

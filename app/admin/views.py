@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.admin import bp, services
-from app.admin.forms import ConfirmForm, EditUserForm, InviteUserForm
+from app.admin.forms import ConfirmForm, EditUserForm, InviteUserForm, SurveySettingsForm
 from app.admin.services import AccountError
 from app.auth.permissions import staff_required
 from app.extensions import db
@@ -149,3 +149,58 @@ def audit_log() -> ResponseReturnValue:
     return render_template(
         "admin/audit.html", title="Audit log", events=events, page=page, pages=pages, total=total
     )
+
+
+@bp.get("/surveys")
+@staff_required("admin")
+def list_surveys() -> ResponseReturnValue:
+    """Every survey with its status and number of submissions."""
+    from app.survey import services as survey_services
+
+    survey_services.sync_surveys()
+    surveys = [survey_services.survey_row(survey_id) for survey_id in survey_services.definitions()]
+    counts = survey_services.response_counts()
+    db.session.commit()
+    return render_template("admin/surveys.html", title="Surveys", surveys=surveys, counts=counts)
+
+
+@bp.route("/surveys/<survey_id>", methods=["GET", "POST"])
+@staff_required("admin")
+def survey_settings(survey_id: str) -> ResponseReturnValue:
+    """Open or close a survey, now or by date."""
+    from app.survey import services as survey_services
+
+    if survey_id not in survey_services.definitions():
+        abort(404)
+    survey = survey_services.survey_row(survey_id)
+    form = SurveySettingsForm()
+    if request.method == "GET":
+        form.accepting.data = "yes" if survey.accepting else "no"
+        form.opens_on.data = survey.opens_at.date() if survey.opens_at else None
+        form.closes_on.data = survey.closes_at.date() if survey.closes_at else None
+    if form.validate_on_submit():
+        services.change_survey_dates(
+            survey, form.accepting.data == "yes", form.opens_on.data, form.closes_on.data, _admin()
+        )
+        db.session.commit()
+        state = "open" if survey.is_open() else "closed"
+        flash(f"Survey settings saved. The survey is now {state}.", "success")
+        return redirect(url_for("admin.list_surveys"))
+    db.session.commit()
+    return render_template(
+        "admin/survey.html", title=survey.title, survey=survey, form=form, confirm=ConfirmForm()
+    )
+
+
+@bp.post("/surveys/<survey_id>/preview")
+@staff_required("admin")
+def preview_survey(survey_id: str) -> ResponseReturnValue:
+    """Walk through a survey as a respondent would (even when closed); nothing is saved."""
+    from app.survey import services as survey_services
+
+    if survey_id not in survey_services.definitions() or not ConfirmForm().validate_on_submit():
+        abort(404)
+    previews = set(session.get("survey_preview") or [])
+    previews.add(survey_id)
+    session["survey_preview"] = sorted(previews)
+    return redirect(url_for("survey.start", survey_id=survey_id))

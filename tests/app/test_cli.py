@@ -48,7 +48,7 @@ def test_users_create_refuses_bad_input_with_a_message(app: Flask) -> None:
 def test_reference_and_demo_loads_are_repeatable(app: Flask) -> None:
     runner = app.test_cli_runner()
     loaded = runner.invoke(args=["reference", "load"]).output
-    assert "8 areas, 4 questions, 5 concepts, 27 themes loaded." in loaded
+    assert "8 areas, 4 questions, 5 concepts, 27 themes, 1 surveys loaded." in loaded
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert "Demo data: 4 users, 16 sessions" in first.output

@@ -25,6 +25,13 @@ PUBLIC_ENDPOINTS = {
     "assets.stylesheet",
     "assets.script",
     "assets.image",
+    # The residents' survey: anonymous by design.
+    "survey.default_survey",
+    "survey.privacy",
+    "survey.start",
+    "survey.question_page",
+    "survey.check_answers",
+    "survey.confirmation",
 }
 
 

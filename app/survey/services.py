@@ -1,0 +1,256 @@
+"""Keeping a respondent's answers between pages, and turning them into a submission.
+
+Answers live on the server in a draft named by a random token in the
+respondent's cookie, so nothing typed is lost between pages and nothing is
+saved as a submission until the respondent submits. Submitting is idempotent:
+the draft is locked, and a draft already submitted returns its submission.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.coding import code_saved
+from app.extensions import db
+from app.models import (
+    Area,
+    Response,
+    Survey,
+    SurveyContact,
+    SurveyDraft,
+    SurveySubmission,
+    token_digest,
+    utcnow,
+)
+from surveys import (
+    Question,
+    SurveyDefinition,
+    SurveyDefinitionError,
+    load_definitions,
+    missing_required,
+    prune_answers,
+    split_answers,
+)
+
+# Page ids the survey's own pages use in URLs; a definition cannot take them.
+RESERVED_PAGE_IDS = {"check-your-answers", "confirmation", "privacy", "start"}
+# Letters and digits that cannot be confused when read out or copied (no 0/O, 1/I/L).
+_REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class SurveyNotFound(LookupError):
+    """No survey with that id."""
+
+
+class IncompleteSurvey(ValueError):
+    """A required question has no answer; `missing` names the first page to visit."""
+
+    def __init__(self, page_id: str) -> None:
+        super().__init__(page_id)
+        self.page_id = page_id
+
+
+def init_app(app: Flask) -> None:
+    """Load and check every survey definition at start-up; a broken one stops the app."""
+    definitions = load_definitions()
+    for definition in definitions.values():
+        for page in definition.pages:
+            if page.id in RESERVED_PAGE_IDS:
+                raise SurveyDefinitionError(
+                    definition.source_file, f"pages[{page.id}].id", "is reserved by the survey"
+                )
+    app.extensions["survey_definitions"] = definitions
+
+
+def definitions() -> dict[str, SurveyDefinition]:
+    """Return the loaded survey definitions by id."""
+    return current_app.extensions["survey_definitions"]  # type: ignore[no-any-return]
+
+
+def definition(survey_id: str) -> SurveyDefinition:
+    """Return the definition of `survey_id` or raise SurveyNotFound."""
+    try:
+        return definitions()[survey_id]
+    except KeyError:
+        raise SurveyNotFound(survey_id) from None
+
+
+def survey_row(survey_id: str) -> Survey:
+    """Return the database row of a defined survey, creating it on first use."""
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        defn = definition(survey_id)
+        survey = Survey(id=defn.id, title=defn.title)
+        db.session.add(survey)
+        db.session.flush()
+    return survey
+
+
+def sync_surveys() -> int:
+    """Make sure every defined survey has its row (titles follow the definition)."""
+    for defn in definitions().values():
+        survey_row(defn.id).title = defn.title
+    return len(definitions())
+
+
+def find_draft(survey_id: str, token: str | None) -> SurveyDraft | None:
+    """Return the unsubmitted draft named by `token` for this survey, if any."""
+    if not token:
+        return None
+    draft = db.session.scalar(
+        sa.select(SurveyDraft).where(SurveyDraft.token_hash == token_digest(token))
+    )
+    if draft is None or draft.survey_id != survey_id:
+        return None
+    return draft
+
+
+def start_draft(survey_id: str) -> tuple[SurveyDraft, str]:
+    """Create an empty draft and return it with the token for the respondent's cookie."""
+    token = secrets.token_urlsafe(32)
+    draft = SurveyDraft(token_hash=token_digest(token), survey_id=survey_id, answers={})
+    db.session.add(draft)
+    db.session.flush()
+    return draft, token
+
+
+def save_answers(draft: SurveyDraft, answers: Mapping[str, Any], *, bot: bool = False) -> None:
+    """Replace the draft's answers (already pruned by the caller)."""
+    draft.answers = dict(answers)
+    draft.updated_at = utcnow()
+    if bot:
+        draft.suspected_bot = True
+
+
+def new_reference() -> str:
+    """Return a fresh submission reference like ``CV-4F7K-2M9Q``."""
+    while True:
+        body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+        reference = f"CV-{body[:4]}-{body[4:]}"
+        exists = db.session.scalar(
+            sa.select(SurveySubmission.id).where(SurveySubmission.reference == reference)
+        )
+        if exists is None:
+            return reference
+
+
+def _area_for(defn: SurveyDefinition, answers: Mapping[str, Any]) -> tuple[Area | None, str | None]:
+    value = answers.get(defn.area_question)
+    if not isinstance(value, str):
+        return None, None
+    label = next(
+        (o.label for o in defn.question(defn.area_question).options if o.value == value), ""
+    )
+    area = db.session.scalar(sa.select(Area).where(Area.name == label)) if label else None
+    return area, value
+
+
+def _contact_details(contact: Mapping[str, Any], questions: list[Question]) -> str | None:
+    """Return the contact details offered, if the respondent opted in and gave some."""
+    texts = [
+        str(contact[q.id]).strip()
+        for q in questions
+        if q.type in ("short_text", "long_text") and contact.get(q.id)
+    ]
+    opted_in = any(
+        contact.get(q.id) for q in questions if q.type in ("single_choice", "multiple_choice")
+    )
+    return texts[0][:254] if opted_in and texts else None
+
+
+def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> SurveySubmission | None:
+    """Turn a draft into a submission, once, in the caller's transaction.
+
+    Returns the submission (the existing one if this draft was already
+    submitted), or None when nothing is saved: a preview, or a draft a bot
+    filled. Raises IncompleteSurvey if a required answer is missing.
+    """
+    draft = db.session.scalar(
+        sa.select(SurveyDraft).where(SurveyDraft.id == draft_id).with_for_update()
+    )
+    if draft is None:
+        raise IncompleteSurvey(defn.pages[0].id)
+    if draft.submitted_at is not None:
+        return db.session.scalar(
+            sa.select(SurveySubmission).where(SurveySubmission.draft_id == draft.id)
+        )
+    answers = prune_answers(defn, draft.answers or {})
+    missing = missing_required(defn, answers)
+    if missing:
+        raise IncompleteSurvey(missing[0][0].id)
+    draft.submitted_at = utcnow()
+    # Data minimisation: once submitted, the draft keeps no copy of the answers.
+    draft.answers = {}
+    if not save or draft.suspected_bot:
+        return None
+    kept, contact = split_answers(defn, answers)
+    open_questions = [q for q in defn.open_questions() if q.id in kept]
+    closed = {
+        key: value for key, value in kept.items() if key not in {q.id for q in open_questions}
+    }
+    area, area_answer = _area_for(defn, kept)
+    age_band = kept.get(defn.age_question)
+    submission = SurveySubmission(
+        survey_id=defn.id,
+        survey_version=defn.version,
+        reference=new_reference(),
+        draft_id=draft.id,
+        area=area,
+        area_answer=area_answer,
+        age_band=age_band if isinstance(age_band, str) else None,
+        answers=closed,
+    )
+    for position, question in enumerate(open_questions):
+        text = str(kept[question.id]).strip()
+        if text:
+            submission.responses.append(
+                Response(
+                    source="survey",
+                    question_id=question.feeds,
+                    area=area,
+                    position=position,
+                    text=text,
+                )
+            )
+    db.session.add(submission)
+    db.session.flush()
+    code_saved(submission.responses)
+    details = _contact_details(contact, [q for q in defn.questions() if q.contact])
+    if details:
+        db.session.add(
+            SurveyContact(
+                id=uuid.uuid4().hex, survey_id=defn.id, contact=details, created_on=date.today()
+            )
+        )
+    return submission
+
+
+def purge_contacts(older_than_days: int) -> int:
+    """Delete follow-up contact details older than `older_than_days`; return how many."""
+    cutoff = date.today() - timedelta(days=older_than_days)
+    result = db.session.execute(sa.delete(SurveyContact).where(SurveyContact.created_on < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_drafts(older_than_hours: int) -> int:
+    """Delete drafts untouched for `older_than_hours` (abandoned or submitted); return how many."""
+    cutoff = utcnow() - timedelta(hours=older_than_hours)
+    result = db.session.execute(sa.delete(SurveyDraft).where(SurveyDraft.updated_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def response_counts() -> dict[str, int]:
+    """Return the number of submissions of each survey."""
+    rows = db.session.execute(
+        sa.select(SurveySubmission.survey_id, sa.func.count(SurveySubmission.id)).group_by(
+            SurveySubmission.survey_id
+        )
+    )
+    return {survey_id: count for survey_id, count in rows}

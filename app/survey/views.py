@@ -1,0 +1,263 @@
+"""Survey pages: start, one page of questions at a time, check your answers, confirmation.
+
+Every page works without JavaScript. Answers go to the server-side draft on
+each page; the respondent's cookie only names the draft.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.extensions import db, limiter
+from app.models import SurveyDraft, utcnow
+from app.survey import bp, services
+from app.survey.services import IncompleteSurvey, SurveyNotFound
+from surveys import (
+    Page,
+    SurveyDefinition,
+    answers_from_form,
+    first_page,
+    form_data_for,
+    is_answered,
+    missing_required,
+    next_page,
+    page_form_class,
+    page_is_reachable,
+    previous_page,
+    prune_answers,
+    summary_rows,
+    visible_pages,
+    visible_questions,
+)
+
+DRAFTS_KEY = "survey_drafts"
+DONE_KEY = "survey_done"
+PREVIEW_KEY = "survey_preview"
+
+
+class SubmitForm(FlaskForm):
+    """The check-your-answers page's submit button (a CSRF token that does not expire)."""
+
+    class Meta:
+        csrf_time_limit = None
+
+
+def _posts_limit() -> str:
+    return str(current_app.config["SURVEY_POSTS_PER_ADDRESS"])
+
+
+def _submissions_limit() -> str:
+    return str(current_app.config["SURVEY_SUBMISSIONS_PER_ADDRESS"])
+
+
+def _definition(survey_id: str) -> SurveyDefinition:
+    try:
+        return services.definition(survey_id)
+    except SurveyNotFound:
+        abort(404)
+
+
+def _previewing(survey_id: str) -> bool:
+    previews = session.get(PREVIEW_KEY) or []
+    return survey_id in previews and current_user.is_authenticated and current_user.role == "admin"
+
+
+def _closed(defn: SurveyDefinition) -> ResponseReturnValue | None:
+    """Return the closed page when the survey is not taking answers (unless previewing)."""
+    survey = services.survey_row(defn.id)
+    if survey.is_open() or _previewing(defn.id):
+        return None
+    opens_later = bool(survey.accepting and survey.opens_at and utcnow() < survey.opens_at)
+    db.session.commit()
+    return render_template(
+        "survey/closed.html", title=defn.title, defn=defn, survey=survey, opens_later=opens_later
+    )
+
+
+def _draft(survey_id: str) -> SurveyDraft | None:
+    return services.find_draft(survey_id, (session.get(DRAFTS_KEY) or {}).get(survey_id))
+
+
+def _draft_or_new(survey_id: str) -> SurveyDraft:
+    draft = _draft(survey_id)
+    if draft is None or draft.submitted_at is not None:
+        draft, token = services.start_draft(survey_id)
+        tokens = dict(session.get(DRAFTS_KEY) or {})
+        tokens[survey_id] = token
+        session[DRAFTS_KEY] = tokens
+    return draft
+
+
+def _answers(draft: SurveyDraft | None) -> dict[str, Any]:
+    return dict(draft.answers or {}) if draft is not None and draft.submitted_at is None else {}
+
+
+def _page(defn: SurveyDefinition, page_id: str) -> Page:
+    try:
+        return defn.page(page_id)
+    except KeyError:
+        abort(404)
+
+
+def _page_url(defn: SurveyDefinition, page: Page, **args: Any) -> str:
+    return url_for("survey.question_page", survey_id=defn.id, page_id=page.id, **args)
+
+
+def _has_answers(page: Page, answers: dict[str, Any]) -> bool:
+    """Return True when any visible question of `page` has an answer."""
+    return any(is_answered(answers.get(q.id)) for q in visible_questions(page, answers))
+
+
+def _has_open_question(defn: SurveyDefinition, page: Page) -> bool:
+    return any(question.is_open for question in page.questions)
+
+
+@bp.get("/")
+def default_survey() -> ResponseReturnValue:
+    """The survey's short address: go to the default survey's start page."""
+    return redirect(url_for("survey.start", survey_id=current_app.config["DEFAULT_SURVEY"]))
+
+
+@bp.get("/privacy")
+def privacy() -> ResponseReturnValue:
+    """The privacy notice, in plain language."""
+    return render_template("survey/privacy.html", title="Privacy notice")
+
+
+@bp.get("/<survey_id>/")
+def start(survey_id: str) -> ResponseReturnValue:
+    """What the survey is for, how long it takes, that it is anonymous, who sees it."""
+    defn = _definition(survey_id)
+    closed = _closed(defn)
+    if closed is not None:
+        return closed
+    first = first_page(defn, _answers(_draft(survey_id)))
+    db.session.commit()
+    return render_template(
+        "survey/start.html",
+        title=defn.title,
+        defn=defn,
+        start_url=_page_url(defn, first),
+        previewing=_previewing(survey_id),
+    )
+
+
+@bp.route("/<survey_id>/<page_id>", methods=["GET", "POST"])
+@limiter.limit(_posts_limit, methods=["POST"])
+def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
+    """One page of questions; answers are saved to the draft before moving on."""
+    defn = _definition(survey_id)
+    closed = _closed(defn)
+    if closed is not None:
+        return closed
+    page = _page(defn, page_id)
+    draft = _draft(survey_id)
+    answers = _answers(draft)
+    if not page_is_reachable(defn, page.id, answers):
+        # Jumping ahead by URL, or a page now hidden by an earlier answer.
+        return redirect(_page_url(defn, first_page(defn, answers)))
+    changing = request.args.get("change") == "1"
+    form_class = page_form_class(page)
+    form = (
+        form_class(data=form_data_for(page, answers)) if request.method == "GET" else form_class()
+    )
+    if form.validate_on_submit():
+        draft = _draft_or_new(survey_id)
+        is_bot = bool(getattr(form, "website", None) and form.website.data)
+        answers = prune_answers(defn, answers_from_form(page, form, _answers(draft)))
+        services.save_answers(draft, answers, bot=is_bot)
+        db.session.commit()
+        following = next_page(defn, page.id, answers)
+        if following is None or (changing and _has_answers(following, answers)):
+            return redirect(url_for("survey.check_answers", survey_id=defn.id))
+        # A change can open a page not seen before (ticking the contact opt-in,
+        # a new age band): show it, then carry on back to check your answers.
+        return redirect(_page_url(defn, following, **({"change": 1} if changing else {})))
+    previous = previous_page(defn, page.id, answers)
+    back_url = (
+        url_for("survey.check_answers", survey_id=defn.id)
+        if changing
+        else (_page_url(defn, previous) if previous else url_for("survey.start", survey_id=defn.id))
+    )
+    db.session.commit()
+    return render_template(
+        "survey/page.html",
+        title=page.title or page.questions[0].label,
+        defn=defn,
+        page=page,
+        questions=visible_questions(page, answers),
+        form=form,
+        back_url=back_url,
+        show_help=_has_open_question(defn, page),
+    )
+
+
+@bp.route("/<survey_id>/check-your-answers", methods=["GET", "POST"])
+@limiter.limit(_posts_limit, methods=["POST"])
+@limiter.limit(_submissions_limit, methods=["POST"])
+def check_answers(survey_id: str) -> ResponseReturnValue:
+    """Every answer with a link to change it, then submit (once, however often it is sent)."""
+    defn = _definition(survey_id)
+    closed = _closed(defn)
+    if closed is not None:
+        return closed
+    draft = _draft(survey_id)
+    if draft is not None and draft.submitted_at is not None:
+        return redirect(url_for("survey.confirmation", survey_id=defn.id))
+    answers = prune_answers(defn, _answers(draft))
+    if draft is None or not answers:
+        return redirect(url_for("survey.start", survey_id=defn.id))
+    missing = missing_required(defn, answers)
+    if missing:
+        return redirect(_page_url(defn, missing[0][0]))
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            submission = services.submit(defn, draft.id, save=not _previewing(survey_id))
+        except IncompleteSurvey as incomplete:
+            db.session.rollback()
+            return redirect(_page_url(defn, defn.page(incomplete.page_id)))
+        db.session.commit()
+        done = dict(session.get(DONE_KEY) or {})
+        done[defn.id] = submission.reference if submission is not None else "not-saved"
+        session[DONE_KEY] = done
+        return redirect(url_for("survey.confirmation", survey_id=defn.id))
+    pages = visible_pages(defn, answers)
+    db.session.commit()
+    return render_template(
+        "survey/check.html",
+        title="Check your answers",
+        defn=defn,
+        rows=summary_rows(defn, answers),
+        form=form,
+        back_url=_page_url(defn, pages[-1]),
+    )
+
+
+@bp.get("/<survey_id>/confirmation")
+def confirmation(survey_id: str) -> ResponseReturnValue:
+    """The reference, what happens next, and where to get help now."""
+    defn = _definition(survey_id)
+    reference = (session.get(DONE_KEY) or {}).get(survey_id)
+    if reference is None:
+        return redirect(url_for("survey.start", survey_id=defn.id))
+    return render_template(
+        "survey/confirmation.html",
+        title="Thank you",
+        defn=defn,
+        reference=None if reference == "not-saved" else reference,
+        previewing=_previewing(survey_id),
+    )

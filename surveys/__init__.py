@@ -1,0 +1,59 @@
+"""Online surveys defined in YAML: definitions, page flow and page forms.
+
+Plain Python that the Flask views call; it does not import the app package.
+"""
+
+from surveys.definition import (
+    DEFINITIONS_DIR,
+    Condition,
+    Option,
+    Page,
+    Question,
+    SurveyDefinition,
+    SurveyDefinitionError,
+    is_answered,
+    load_definition,
+    load_definitions,
+)
+from surveys.flow import (
+    SummaryRow,
+    first_page,
+    missing_required,
+    next_page,
+    page_is_reachable,
+    previous_page,
+    prune_answers,
+    split_answers,
+    summary_rows,
+    visible_pages,
+    visible_questions,
+)
+from surveys.forms import HONEYPOT_FIELD, answers_from_form, form_data_for, page_form_class
+
+__all__ = [
+    "DEFINITIONS_DIR",
+    "HONEYPOT_FIELD",
+    "Condition",
+    "Option",
+    "Page",
+    "Question",
+    "SummaryRow",
+    "SurveyDefinition",
+    "SurveyDefinitionError",
+    "answers_from_form",
+    "first_page",
+    "form_data_for",
+    "is_answered",
+    "load_definition",
+    "load_definitions",
+    "missing_required",
+    "next_page",
+    "page_form_class",
+    "page_is_reachable",
+    "previous_page",
+    "prune_answers",
+    "split_answers",
+    "summary_rows",
+    "visible_pages",
+    "visible_questions",
+]

@@ -1,0 +1,76 @@
+"""`flask export responses`: every response, RFC 4180, formula cells neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from app.exports import neutralise
+from app.extensions import db
+from app.models import AuditEvent, ConversationSession
+
+
+def test_neutralise_every_formula_prefix() -> None:
+    for text in ("=1+1", "+44 7700", "-5", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(text) == "'" + text
+    assert neutralise("plain, with comma") == "plain, with comma"
+    assert neutralise(None) == ""
+
+
+def test_export_to_a_file(app: Flask, make_session: Callable[..., int], tmp_path: Path) -> None:
+    make_session(
+        area="Braunstone",
+        points={
+            "why": ['=HYPERLINK("http://evil")', 'Scared, so they carry "for protection"'],
+            "help": ["Line one\nline two"],
+        },
+    )
+    deleted = make_session(area="Belgrave", points={"why": ["from a deleted session"]})
+    with app.app_context():
+        conversation = db.session.get(ConversationSession, deleted)
+        assert conversation is not None
+        from app.models import utcnow
+
+        conversation.deleted_at = utcnow()
+        db.session.commit()
+        db.session.remove()
+    output = tmp_path / "responses.csv"
+    result = app.test_cli_runner().invoke(
+        args=["export", "responses", "--format", "csv", "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Exported 3 responses." in result.output
+    raw = output.read_bytes()
+    assert b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert [r["text"] for r in rows] == [
+        '\'=HYPERLINK("http://evil")',
+        'Scared, so they carry "for protection"',
+        "Line one\nline two",
+    ]
+    assert {r["area"] for r in rows} == {"Braunstone"}
+    assert {r["source"] for r in rows} == {"session"}
+    assert rows[0]["question"] == "why"
+    assert "protection" in rows[1]["themes"].split(";")
+    assert list(rows[0]) == ["id", "source", "area", "question", "text", "created_at", "themes"]
+    with app.app_context():
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "responses_exported")
+        )
+        assert event is not None and event.details["rows"] == 3
+        db.session.remove()
+    assert not (tmp_path / "responses.csv.partial").exists()
+
+
+def test_export_to_standard_output(app: Flask, make_session: Callable[..., int]) -> None:
+    make_session()
+    result = app.test_cli_runner().invoke(args=["export", "responses"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "id,source,area,question,text,created_at,themes"
+    assert len(result.stdout.splitlines()) == 7
+    assert "Exported 6 responses." in result.stderr
