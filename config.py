@@ -47,9 +47,10 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
     REDIS_URL: str | None = os.environ.get("REDIS_URL") or None
 
-    # Sessions: a staff member is signed out after 30 idle minutes, and the
-    # cookie is only ever sent to this site over the page's own requests.
-    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    # Sessions: the signed cookie lives a day from its last use, so a survey
+    # respondent can take their time. Staff are signed out after 30 idle
+    # minutes by the server (STAFF_IDLE_TIMEOUT), whatever the cookie says.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=24)
     SESSION_REFRESH_EACH_REQUEST = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

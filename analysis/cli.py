@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import os
 import sys
@@ -183,7 +184,7 @@ def _load_coder(args: argparse.Namespace, *, rules_only: bool = False) -> Coder:
 
 # -- code --------------------------------------------------------------------
 _WORKER_CODER: Coder | None = None
-_CHUNK = 1000
+_CHUNK = 4000
 
 
 def _code_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
@@ -192,7 +193,7 @@ def _code_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
     assert coder is not None
     out = []
     for text, q in items:
-        result = coder.code(text, q)
+        result = coder.code(text, q, evidence=False)
         out.append((";".join(t.theme for t in result.themes), ";".join(result.concepts)))
     return out
 
@@ -251,6 +252,12 @@ def cmd_code(args: argparse.Namespace) -> int:
                     progress.update(counter.count, n)
 
                 _WORKER_CODER = coder
+                # Coding allocates many short-lived objects and makes no reference
+                # cycles: collect rarely, and freeze what exists so forked workers
+                # do not copy it page by page when the collector walks it.
+                gc.collect()
+                gc.freeze()
+                gc.set_threshold(50_000, 50, 100)
                 if workers <= 1:
                     for rows, items in chunks():
                         emit(rows, _code_chunk(items))

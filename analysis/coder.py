@@ -101,16 +101,24 @@ class Coder:
         return self.rules.matches(self.tokens(text))
 
     def code(
-        self, text: str | None, question: str | None = None, *, rules_only: bool = False
+        self,
+        text: str | None,
+        question: str | None = None,
+        *,
+        rules_only: bool = False,
+        evidence: bool = True,
     ) -> CodingResult:
-        """Code one text. ``question`` is the question id it answers, if known."""
+        """Code one text. ``question`` is the question id it answers, if known.
+
+        ``evidence=False`` skips the evidence spans (faster for bulk coding).
+        """
         if not text or not text.strip():
             return CodingResult((), (), self.version, question)
         tokens = self.normaliser.tokens(text)
         matches = self.rules.matches(tokens)
         n = len(self.theme_ids)
         rule_score = [0.0] * n
-        spans: list[list[Span]] = [[] for _ in range(n)]
+        spans: list[list[Span]] = [[] for _ in range(n)] if evidence else _NO_SPANS
         seen: set[tuple[int, str]] = set()
         adjust = (
             self.model
@@ -119,7 +127,8 @@ class Coder:
         )
         scored = []
         for m in matches:
-            spans[m.theme].append((tokens[m.first].start, tokens[m.last].end))
+            if evidence:
+                spans[m.theme].append((tokens[m.first].start, tokens[m.last].end))
             if (m.theme, m.source) in seen:
                 continue
             seen.add((m.theme, m.source))
@@ -154,7 +163,7 @@ class Coder:
             # evidence, strong rule evidence when vetoes are on, every theme when it may
             # assign on its own
             everything = st.model_only_threshold <= 1.0
-            feat_spans: dict[str, list[Span]] | None = {} if everything else None
+            feat_spans: dict[str, list[Span]] | None = {} if (everything and evidence) else None
             feats: set[str] | None = None
             logits: list[float] | None = None
             if everything:
@@ -195,8 +204,8 @@ class Coder:
                             tid, round(min(max(p, r), 1.0), 3), _merge(spans[i]), "rules+model"
                         )
                     )
-                elif r == 0.0 and p >= st.model_only_threshold and feat_spans is not None:
-                    ev = model.evidence(tid, feat_spans)
+                elif r == 0.0 and p >= st.model_only_threshold:
+                    ev = model.evidence(tid, feat_spans) if feat_spans is not None else []
                     out.append(ThemeCode(tid, round(p, 3), _merge(ev), "model"))
         out.sort(key=lambda t: -t.score)
         ids = [t.theme for t in out]
@@ -223,6 +232,16 @@ class Coder:
         for tid in theme_ids:
             wanted.update(self._concepts.get(tid, ()))
         return [c for c in self._concept_order if c in wanted] or sorted(wanted)
+
+
+class _NoSpans:
+    """Stands in for the per-theme span lists when evidence is not wanted."""
+
+    def __getitem__(self, i: int) -> list[Span]:
+        return []
+
+
+_NO_SPANS: list[list[Span]] = _NoSpans()  # type: ignore[assignment]
 
 
 def _merge(spans: list[Span]) -> tuple[Span, ...]:

@@ -236,7 +236,8 @@ class ThemeModel:
         if not vecs:
             return list(self.bias)
         s = self.scale
-        return [b + s * x for b, x in zip(self.bias, map(sum, zip(*vecs)), strict=True)]
+        sums = map(sum, zip(*vecs, strict=True))
+        return [b + s * x for b, x in zip(self.bias, sums, strict=True)]
 
     def pattern_score(self, theme: str, source: str, prior: float) -> float:
         """A rule pattern's score updated by how it fared on the training data.

@@ -105,7 +105,19 @@ class Match:
 _NEGATION_WINDOW = 2
 # "not just about fear" affirms fear rather than rejecting it
 _NOT_REJECTING = frozenset(
-    {"just", "only", "simply", "merely", "solely", "alway", "onli", "stop", "enough", "much", "mani"}
+    {
+        "just",
+        "only",
+        "simply",
+        "merely",
+        "solely",
+        "alway",
+        "onli",
+        "stop",
+        "enough",
+        "much",
+        "mani",
+    }
 )
 
 
@@ -222,7 +234,8 @@ class RuleSet:
             if after_starts and _cue_after(tokens, m.last, after_starts):
                 continue
             if self.negation_reject[m.theme] and (
-                _negated(tokens, m.first) or (cue_r_ends and _cue_before(tokens, m.first, cue_r_ends))
+                _negated(tokens, m.first)
+                or (cue_r_ends and _cue_before(tokens, m.first, cue_r_ends))
             ):
                 continue
             if excluded:

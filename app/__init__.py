@@ -53,6 +53,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     app.register_blueprint(sessions_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(survey_bp)
+    # Survey forms check their own CSRF token, which never times out: a
+    # respondent who takes over an hour must not lose their answers.
+    csrf.exempt(survey_bp)
     survey_services.init_app(app)
 
     from app import cli

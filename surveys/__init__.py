@@ -28,9 +28,16 @@ from surveys.flow import (
     visible_pages,
     visible_questions,
 )
-from surveys.forms import HONEYPOT_FIELD, answers_from_form, form_data_for, page_form_class
+from surveys.forms import (
+    CSRF_TIME_LIMIT,
+    HONEYPOT_FIELD,
+    answers_from_form,
+    form_data_for,
+    page_form_class,
+)
 
 __all__ = [
+    "CSRF_TIME_LIMIT",
     "DEFINITIONS_DIR",
     "HONEYPOT_FIELD",
     "Condition",

@@ -312,9 +312,13 @@ def _field(question: Question, page_heading: bool) -> Field:
     )
 
 
+# People may take over an hour on the survey; the token stays tied to their session.
+# (Flask-WTF reads None as "use WTF_CSRF_TIME_LIMIT", so the limit is explicit.)
+CSRF_TIME_LIMIT: Final = 24 * 60 * 60
+
+
 class _SurveyMeta:
-    # People may take over an hour on the survey; the token is still tied to their session.
-    csrf_time_limit = None
+    csrf_time_limit = CSRF_TIME_LIMIT
 
 
 @cache

@@ -26,6 +26,7 @@ from app.models import SurveyDraft, utcnow
 from app.survey import bp, services
 from app.survey.services import IncompleteSurvey, SurveyNotFound
 from surveys import (
+    CSRF_TIME_LIMIT,
     Page,
     SurveyDefinition,
     answers_from_form,
@@ -52,7 +53,7 @@ class SubmitForm(FlaskForm):
     """The check-your-answers page's submit button (a CSRF token that does not expire)."""
 
     class Meta:
-        csrf_time_limit = None
+        csrf_time_limit = CSRF_TIME_LIMIT
 
 
 def _posts_limit() -> str:
@@ -114,6 +115,14 @@ def _page(defn: SurveyDefinition, page_id: str) -> Page:
 
 def _page_url(defn: SurveyDefinition, page: Page, **args: Any) -> str:
     return url_for("survey.question_page", survey_id=defn.id, page_id=page.id, **args)
+
+
+def _friendly_csrf_error(form: FlaskForm) -> None:
+    """Say what to do, instead of WTForms' "The CSRF token is missing"."""
+    if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+        form.csrf_token.errors = [
+            "This page had expired. Your earlier answers are saved: answer this page again."
+        ]
 
 
 def _has_answers(page: Page, answers: dict[str, Any]) -> bool:
@@ -186,6 +195,7 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         # A change can open a page not seen before (ticking the contact opt-in,
         # a new age band): show it, then carry on back to check your answers.
         return redirect(_page_url(defn, following, **({"change": 1} if changing else {})))
+    _friendly_csrf_error(form)
     previous = previous_page(defn, page.id, answers)
     back_url = (
         url_for("survey.check_answers", survey_id=defn.id)
@@ -235,6 +245,7 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
         done[defn.id] = submission.reference if submission is not None else "not-saved"
         session[DONE_KEY] = done
         return redirect(url_for("survey.confirmation", survey_id=defn.id))
+    _friendly_csrf_error(form)
     pages = visible_pages(defn, answers)
     db.session.commit()
     return render_template(

@@ -35,7 +35,7 @@ def test_code_keeps_columns_and_adds_themes_and_concepts(tmp_path: Path) -> None
         [
             ["1", "I carry a knife because I'm scared", "why", "x"],
             ["2", "Thank you", "help", ""],
-            ["3", "multi\nline, with \"quotes\" and no youth clubs", "", "y"],
+            ["3", 'multi\nline, with "quotes" and no youth clubs', "", "y"],
         ],
     )
     out = tmp_path / "out.csv"
@@ -43,7 +43,9 @@ def test_code_keeps_columns_and_adds_themes_and_concepts(tmp_path: Path) -> None
     assert main([*args, "--question-column", "q", "--quiet"]) == 0
     rows = read_csv(out)
     assert list(rows[0]) == ["id", "answer", "q", "note", "themes", "concepts"]
-    assert rows[0]["themes"].split(";") == sorted(rows[0]["themes"].split(";"), key=rows[0]["themes"].split(";").index)
+    assert rows[0]["themes"].split(";") == sorted(
+        rows[0]["themes"].split(";"), key=rows[0]["themes"].split(";").index
+    )
     assert {"fear", "protection"} <= set(rows[0]["themes"].split(";"))
     assert "prevention_safety" in rows[0]["concepts"].split(";")
     assert rows[1]["themes"] == "" and rows[1]["concepts"] == ""
@@ -55,8 +57,12 @@ def test_parallel_workers_give_the_same_output(tmp_path: Path) -> None:
     texts = ["nothing to do here", "police patrols", "I was groomed", "", "my friend died"] * 500
     src = write_csv(tmp_path / "in.csv", ["text"], [[t] for t in texts])
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
-    assert main(["code", "--input", str(src), "--output", str(one), "--workers", "1", "--quiet"]) == 0
-    assert main(["code", "--input", str(src), "--output", str(two), "--workers", "2", "--quiet"]) == 0
+    assert (
+        main(["code", "--input", str(src), "--output", str(one), "--workers", "1", "--quiet"]) == 0
+    )
+    assert (
+        main(["code", "--input", str(src), "--output", str(two), "--workers", "2", "--quiet"]) == 0
+    )
     assert one.read_bytes() == two.read_bytes()
     assert len(read_csv(two)) == len(texts)
 
@@ -77,7 +83,17 @@ def test_malformed_input_is_one_line_and_exit_2(
     src.write_bytes(content)
     out = tmp_path / "out.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis", "code", "--input", str(src), "--output", str(out), *extra],
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "code",
+            "--input",
+            str(src),
+            "--output",
+            str(out),
+            *extra,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -91,7 +107,10 @@ def test_malformed_input_is_one_line_and_exit_2(
 
 
 def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["code", "--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o.csv")]) == 2
+    assert (
+        main(["code", "--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o.csv")])
+        == 2
+    )
     assert "no such file" in capsys.readouterr().err
 
 
@@ -111,7 +130,9 @@ def test_evaluate_cross_validation(capsys: pytest.CaptureFixture[str]) -> None:
     assert "micro-F1" in out
 
 
-def test_train_then_code_with_the_new_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_then_code_with_the_new_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     gold = write_csv(
         tmp_path / "g.csv",
         ["text", "themes"],
@@ -124,12 +145,30 @@ def test_train_then_code_with_the_new_model(tmp_path: Path, capsys: pytest.Captu
         assert model.exists()
         src = write_csv(tmp_path / "in.csv", ["text"], [["we need more mentors"]])
         out = tmp_path / "out.csv"
-        assert main(["code", "--input", str(src), "--output", str(out), "--model", str(model), "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "code",
+                    "--input",
+                    str(src),
+                    "--output",
+                    str(out),
+                    "--model",
+                    str(model),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
         assert read_csv(out)[0]["themes"] == "role_models"
     capsys.readouterr()
 
 
-def test_train_rejects_files_without_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_rejects_files_without_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     gold = write_csv(tmp_path / "g.csv", ["text", "themes"], [])
-    assert main(["train", "--gold", str(gold), "--output", str(tmp_path / "m.json"), "--quiet"]) == 2
+    assert (
+        main(["train", "--gold", str(gold), "--output", str(tmp_path / "m.json"), "--quiet"]) == 2
+    )
     assert "error:" in capsys.readouterr().err

@@ -87,7 +87,9 @@ def test_malformed_codebooks_are_rejected(data: dict) -> None:
         codebook_from_dict(data)
 
 
-@pytest.mark.parametrize("pattern", ["@nosuchlexicon", "knife ~", "knife ~2", "~2 knife", "a ~99 b"])
+@pytest.mark.parametrize(
+    "pattern", ["@nosuchlexicon", "knife ~", "knife ~2", "~2 knife", "a ~99 b"]
+)
 def test_malformed_patterns_are_rejected(pattern: str) -> None:
     cb = codebook_from_dict({"themes": [{"id": "a", "label": "A", "patterns": [pattern]}]})
     with pytest.raises(CodebookError):

@@ -35,7 +35,10 @@ def themes(coder: Coder, text: str, question: str | None = None) -> set[str]:
         ("He was groomed by older boys to run drugs", {"exploitation", "drugs_alcohol"}),
         ("My son was stabbed to death last year and the grief never leaves", {"bereavement"}),
         ("Stabbings are normal now, nobody is shocked", {"desensitisation"}),
-        ("The police, the council and schools need to work together", {"partnership_working", "policing"}),
+        (
+            "The police, the council and schools need to work together",
+            {"partnership_working", "policing"},
+        ),
         ("Better street lighting and CCTV in the park", {"safer_spaces"}),
         ("I volunteer at the boxing club on Saturdays", {"volunteering", "lack_of_provision"}),
         ("He was excluded from school at fourteen", {"school_exclusion"}),
@@ -53,7 +56,10 @@ def test_codes_common_phrasings(rules: Coder, text: str, expected: set[str]) -> 
         ("he got shanked by the opps from the next postcode", {"gang_culture"}),
         ("bare man carry a blade for protection init", {"protection"}),
         ("they had him running county lines at 13", {"drugs_alcohol", "exploitation"}),
-        ("it all started with beef on snapchat and drill videos", {"gang_culture", "media_influence"}),
+        (
+            "it all started with beef on snapchat and drill videos",
+            {"gang_culture", "media_influence"},
+        ),
         ("he was trapping to make quick money", {"drugs_alcohol", "financial_hardship"}),
     ],
 )

@@ -46,7 +46,9 @@ def test_model_round_trips_as_json(tmp_path: Path) -> None:
     assert data["format"] == "community-voice-theme-model/1"
     again = ThemeModel.load(path)
     assert again.digest == model.digest
-    assert again.probabilities({"w:scare"}) == pytest.approx(model.probabilities({"w:scare"}), abs=1e-3)
+    assert again.probabilities({"w:scare"}) == pytest.approx(
+        model.probabilities({"w:scare"}), abs=1e-3
+    )
 
 
 def test_rejects_files_that_are_not_models() -> None:

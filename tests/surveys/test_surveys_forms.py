@@ -112,12 +112,12 @@ def test_the_form_class_is_cached_per_page(defn: SurveyDefinition) -> None:
     assert issubclass(page_form_class(page), FlaskForm)
 
 
-def test_csrf_stays_on_without_a_time_limit(defn: SurveyDefinition) -> None:
+def test_csrf_stays_on_with_a_day_long_time_limit(defn: SurveyDefinition) -> None:
     app = make_app(csrf=True)
     with app.test_request_context():
         form = page_form_class(defn.page("area"))()
         assert form.meta.csrf is True
-        assert form.meta.csrf_time_limit is None
+        assert form.meta.csrf_time_limit == 24 * 60 * 60
         assert "csrf_token" in form
     with app.test_request_context(method="POST", data={"area": "belgrave"}):
         form = page_form_class(defn.page("area"))()
