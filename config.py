@@ -75,6 +75,8 @@ class Config:
     # The survey: a school class of 30 may share one address, so the limits
     # are per address but generous; a flood from one address is still stopped.
     DEFAULT_SURVEY = "have-your-say"
+    # Where survey definitions are read from (default: surveys/definitions).
+    SURVEY_DEFINITIONS_DIR: str | None = os.environ.get("SURVEY_DEFINITIONS_DIR") or None
     SURVEY_POSTS_PER_ADDRESS = os.environ.get("SURVEY_POSTS_PER_ADDRESS", "1500 per 10 minutes")
     SURVEY_SUBMISSIONS_PER_ADDRESS = os.environ.get(
         "SURVEY_SUBMISSIONS_PER_ADDRESS", "200 per hour"

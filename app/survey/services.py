@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from pathlib import Path
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -59,7 +60,8 @@ class IncompleteSurvey(ValueError):
 
 def init_app(app: Flask) -> None:
     """Load and check every survey definition at start-up; a broken one stops the app."""
-    definitions = load_definitions()
+    directory = app.config.get("SURVEY_DEFINITIONS_DIR")
+    definitions = load_definitions(Path(directory)) if directory else load_definitions()
     for definition in definitions.values():
         for page in definition.pages:
             if page.id in RESERVED_PAGE_IDS:

@@ -76,9 +76,7 @@ def test_double_submit_and_refresh_make_exactly_one_submission(
     second = submit(client, check_html)
     assert first.status_code == second.status_code == 302
     assert second.headers["Location"].endswith("/confirmation")
-    assert client.get(f"{SURVEY}/check-your-answers").headers["Location"].endswith(
-        "/confirmation"
-    )
+    assert client.get(f"{SURVEY}/check-your-answers").headers["Location"].endswith("/confirmation")
     assert _count(app, SurveySubmission) == 1
     assert _count(app, Response) == 4
 
@@ -182,8 +180,8 @@ def test_required_answers_are_enforced_and_jumping_ahead_is_redirected(
     assert "Select the area you live in or know best" in response.get_data(as_text=True)
     jump = client.get(f"{SURVEY}/why")
     assert jump.status_code == 302 and jump.headers["Location"].endswith("/area")
-    assert client.get(f"{SURVEY}/check-your-answers").headers["Location"].endswith(
-        "/have-your-say/"
+    assert (
+        client.get(f"{SURVEY}/check-your-answers").headers["Location"].endswith("/have-your-say/")
     )
     assert client.get(f"{SURVEY}/no-such-page").status_code == 404
     assert client.get("/survey/no-such-survey/").status_code == 404
@@ -238,6 +236,8 @@ def test_survey_responses_are_exported(
     assert all(",survey,Highfields," in line for line in lines[1:])
 
 
-def test_codes_exist_for_survey_answers(app: Flask, client: FlaskClient, answer_all: Callable[..., Any]) -> None:
+def test_codes_exist_for_survey_answers(
+    app: Flask, client: FlaskClient, answer_all: Callable[..., Any]
+) -> None:
     submit(client, answer_all(client).get_data(as_text=True))
     assert _count(app, ResponseCode) >= 4
