@@ -399,15 +399,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         "sources": [Path(p).name for p in args.gold],
         "rules": rules.version,
         "settings": {
-            "model_only_threshold": 0.7,
-            "weak_rule_threshold": 0.5,
+            "model_only_threshold": 0.8,
+            "weak_rule_threshold": 0.9,
             "veto_threshold": 0.0,
         },
     }
     if args.trainer == "naive_bayes":
         meta["settings"] = {
             "model_only_threshold": 1.01,
-            "weak_rule_threshold": 0.5,
+            "weak_rule_threshold": 0.9,
             "veto_threshold": 0.0,
         }
         model = counts.to_model(min_count=args.min_count, scale=args.scale, meta=meta)

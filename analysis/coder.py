@@ -48,10 +48,9 @@ class CoderSettings:
     """Decision thresholds of the combined coder (tuned by cross-validation)."""
 
     rule_threshold: float = 0.5  # a rule match at least this strong assigns on its own
-    model_only_threshold: float = (
-        1.01  # model probability that assigns without any rule (>1: never)
-    )
-    weak_rule_threshold: float = 0.5  # model probability that confirms a weak rule match
+    # model probability that assigns a theme no rule found (above 1: never)
+    model_only_threshold: float = 0.8
+    weak_rule_threshold: float = 0.9  # model probability that confirms a weak rule match
     veto_threshold: float = 0.0  # model probability below which a rule match is dropped
     extra: dict[str, float] = field(default_factory=dict)
 

@@ -43,6 +43,10 @@ class _Element:
     prefixes: tuple[str, ...] = ()
     neg: bool = False
     multi: tuple[Alternative, ...] = ()  # alternatives of two or more words
+    # first words of the multi-word alternatives, for a quick test
+    multi_stems: frozenset[str] = frozenset()
+    multi_exacts: frozenset[str] = frozenset()
+    multi_other: bool = False  # some multi-word alternative starts with a prefix or @neg
 
 
 def _element(alts: list[Alternative]) -> _Element:
@@ -73,6 +77,9 @@ def _element(alts: list[Alternative]) -> _Element:
         tuple(sorted(set(prefixes))),
         neg,
         tuple(multi),
+        frozenset(a[0][1] for a in multi if a[0][0] == _STEM),
+        frozenset(a[0][1] for a in multi if a[0][0] == _EXACT),
+        any(a[0][0] in (_PREFIX, _NEG) for a in multi),
     )
 
 
@@ -461,25 +468,33 @@ def _match_from(elements: tuple[_Element, ...], ei: int, tokens: Sequence[Token]
     if el.gap >= 0:
         # elements[ei + 1] exists (patterns never end with a gap)
         nxt = elements[ei + 1]
-        simple = not nxt.multi
         soft = el.soft
         for skip in range(el.gap + 1):
             j = ti + skip
             if j >= n:
                 return -1
+            tok = tokens[j]
             if skip:
                 prev = tokens[j - 1]
                 if prev.boundary and (prev.strong or not soft):
                     return -1
-            if simple:
-                tok = tokens[j]
-                if tok.boundary or not (
-                    tok.stem in nxt.stems
-                    or tok.norm in nxt.exacts
-                    or (nxt.prefixes and tok.norm.startswith(nxt.prefixes))
-                    or (nxt.neg and tok.negator)
-                ):
-                    continue
+            if tok.boundary:
+                continue
+            if not (
+                tok.stem in nxt.stems
+                or tok.norm in nxt.exacts
+                or (nxt.prefixes and tok.norm.startswith(nxt.prefixes))
+                or (nxt.neg and tok.negator)
+                or (
+                    nxt.multi
+                    and (
+                        nxt.multi_other
+                        or tok.stem in nxt.multi_stems
+                        or tok.norm in nxt.multi_exacts
+                    )
+                )
+            ):
+                continue
             end = _match_from(elements, ei + 1, tokens, j)
             if end >= 0:
                 return end
@@ -499,6 +514,10 @@ def _match_from(elements: tuple[_Element, ...], ei: int, tokens: Sequence[Token]
         end = _match_from(elements, ei + 1, tokens, ti + 1)
         if end >= 0:
             return end
+    if not el.multi or not (
+        el.multi_other or tok.stem in el.multi_stems or tok.norm in el.multi_exacts
+    ):
+        return -1
     for alt in el.multi:
         j = ti
         ok = True

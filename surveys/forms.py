@@ -6,11 +6,13 @@ plus the CSRF token and a "website" honeypot that the app hides and checks.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Final
 
+from flask import render_template
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -18,6 +20,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovTextInput,
 )
+from markupsafe import Markup
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
@@ -186,7 +189,31 @@ class _OptionsMixin:
         return params
 
 
-class SurveyRadios(_OptionsMixin, GovRadioInput):
+@lru_cache(maxsize=2048)
+def _render_widget(template: str, params_json: str) -> Markup:
+    return Markup(render_template(template, params=json.loads(params_json)))
+
+
+class _CachedRender:
+    """Render each distinct set of GOV.UK macro params once per process.
+
+    A widget's HTML depends only on its params, and the survey's pages are
+    rendered thousands of times with the same few: the macros (radios above
+    all) cost several times the rest of the page. Params that carry free text
+    typed by a respondent are never cached, so no answer is kept in memory.
+    """
+
+    template: str
+
+    def render(self, params: dict[str, Any]) -> Markup:
+        """Return the widget HTML, from the cache when these params were seen before."""
+        value = params.get("value")
+        if isinstance(value, str) and value.strip():
+            return Markup(render_template(self.template, params=params))
+        return _render_widget(self.template, json.dumps(params, sort_keys=True, default=str))
+
+
+class SurveyRadios(_CachedRender, _OptionsMixin, GovRadioInput):
     """GOV.UK radios for a single choice or scale question."""
 
     def __init__(self, question: Question, page_heading: bool) -> None:
@@ -199,7 +226,7 @@ class SurveyRadios(_OptionsMixin, GovRadioInput):
         return self._finish(super().map_gov_params(field, **kwargs))
 
 
-class SurveyCheckboxes(_OptionsMixin, GovCheckboxesInput):
+class SurveyCheckboxes(_CachedRender, _OptionsMixin, GovCheckboxesInput):
     """GOV.UK checkboxes; an exclusive option gets an "or" divider and unticks the others."""
 
     def __init__(self, question: Question, page_heading: bool) -> None:
@@ -212,7 +239,7 @@ class SurveyCheckboxes(_OptionsMixin, GovCheckboxesInput):
         return self._finish(super().map_gov_params(field, **kwargs))
 
 
-class SurveyTextInput(GovTextInput):
+class SurveyTextInput(_CachedRender, GovTextInput):
     """A GOV.UK text input whose label can be the page heading."""
 
     def __init__(self, page_heading: bool = False) -> None:
@@ -228,7 +255,7 @@ class SurveyTextInput(GovTextInput):
         return params
 
 
-class SurveyCharacterCount(GovCharacterCount):
+class SurveyCharacterCount(_CachedRender, GovCharacterCount):
     """A GOV.UK textarea with a character count showing the question's limit."""
 
     def __init__(self, max_length: int, page_heading: bool = False) -> None:

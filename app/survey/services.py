@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from pathlib import Path
 from collections.abc import Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa

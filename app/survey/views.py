@@ -92,8 +92,7 @@ def _draft(survey_id: str) -> SurveyDraft | None:
     return services.find_draft(survey_id, (session.get(DRAFTS_KEY) or {}).get(survey_id))
 
 
-def _draft_or_new(survey_id: str) -> SurveyDraft:
-    draft = _draft(survey_id)
+def _draft_or_new(survey_id: str, draft: SurveyDraft | None) -> SurveyDraft:
     if draft is None or draft.submitted_at is not None:
         draft, token = services.start_draft(survey_id)
         tokens = dict(session.get(DRAFTS_KEY) or {})
@@ -184,7 +183,7 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         form_class(data=form_data_for(page, answers)) if request.method == "GET" else form_class()
     )
     if form.validate_on_submit():
-        draft = _draft_or_new(survey_id)
+        draft = _draft_or_new(survey_id, draft)
         is_bot = bool(getattr(form, "website", None) and form.website.data)
         answers = prune_answers(defn, answers_from_form(page, form, _answers(draft)))
         services.save_answers(draft, answers, bot=is_bot)

@@ -1,0 +1,280 @@
+"""Load benchmark: residents completing the whole survey against gunicorn.
+
+Starts gunicorn (2 workers) on a fresh database, then runs N concurrent
+respondents for a fixed time. Each respondent opens the start page, answers
+every page (GET then POST, as a browser does), checks their answers, sends
+them and opens the confirmation page, then starts again as a new respondent.
+At the end it counts the submissions in the database: there must be exactly
+one per completed survey.
+
+Targets (issue 4): at least 50 completed surveys per second sustained for
+60 s with 50 concurrent respondents, 0 errors, one submission per survey.
+
+    .venv/bin/python bench/bench_survey_load.py                    # SQLite
+    .venv/bin/python bench/bench_survey_load.py --database postgresql://postgres@127.0.0.1/bench_survey
+
+The per-address rate limits are switched off for the run (every simulated
+respondent comes from 127.0.0.1); everything else is as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SURVEY = "/survey/have-your-say"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+REFERENCE = re.compile(r"CV-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+ANSWERS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("area", [("area", "highfields")]),
+    ("connection", [("connection", "live"), ("connection", "study")]),
+    ("age", [("age_band", "18-24")]),
+    (
+        "what-where",
+        [("what_where", "Fights by the park after school and robberies at the bus station")],
+    ),
+    (
+        "why",
+        [("why", "People carry knives for protection because they are scared of being jumped")],
+    ),
+    (
+        "impact",
+        [("impact", "Parents keep their children inside after dark and people avoid the park")],
+    ),
+    (
+        "help",
+        [("help", "Open the youth club in the evenings and more mentors with lived experience")],
+    ),
+    ("safety", [("safe_day", "4"), ("safe_after_dark", "2")]),
+    ("about-you", [("gender", "woman"), ("ethnic_group", "asian-indian")]),
+    ("contact", []),
+]
+
+
+@dataclass
+class Stats:
+    """What the respondents saw, shared between threads."""
+
+    completed: int = 0
+    errors: int = 0
+    error_examples: list[str] = field(default_factory=list)
+    page_times: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Respondent:
+    """One browser: a keep-alive connection and a cookie."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+        self.times: list[float] = []
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, str]:
+        """Send one request; return status, body and Location."""
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            raise
+        self.times.append(time.perf_counter() - started)
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, text, response.getheader("Location") or ""
+
+    def complete_survey(self) -> None:
+        """Answer the whole survey; raise AssertionError on anything unexpected."""
+        self.cookie = ""
+        status, _, _ = self.request("GET", f"{SURVEY}/")
+        assert status == 200, f"start page {status}"
+        for page_id, fields in ANSWERS:
+            status, html, _ = self.request("GET", f"{SURVEY}/{page_id}")
+            assert status == 200, f"GET {page_id}: {status}"
+            token = CSRF.search(html)
+            assert token, f"no CSRF token on {page_id}"
+            body = urllib.parse.urlencode([*fields, ("csrf_token", token.group(1))])
+            status, _, location = self.request("POST", f"{SURVEY}/{page_id}", body)
+            assert status == 302, f"POST {page_id}: {status}"
+        status, html, _ = self.request("GET", f"{SURVEY}/check-your-answers")
+        assert status == 200, f"check your answers {status}"
+        token = CSRF.search(html)
+        assert token, "no CSRF token on check your answers"
+        body = urllib.parse.urlencode([("csrf_token", token.group(1))])
+        status, _, location = self.request("POST", f"{SURVEY}/check-your-answers", body)
+        assert status == 302 and location.endswith("/confirmation"), f"submit {status}"
+        status, html, _ = self.request("GET", f"{SURVEY}/confirmation")
+        assert status == 200 and REFERENCE.search(html), f"confirmation {status}"
+
+
+def respondent_loop(port: int, deadline: float, stats: Stats) -> None:
+    """Start surveys one after another until the deadline, finishing the last one."""
+    respondent = Respondent(port)
+    while time.monotonic() < deadline:
+        try:
+            respondent.complete_survey()
+        except (AssertionError, OSError, http.client.HTTPException) as problem:
+            with stats.lock:
+                stats.errors += 1
+                if len(stats.error_examples) < 5:
+                    stats.error_examples.append(str(problem))
+            continue
+        with stats.lock:
+            stats.completed += 1
+    with stats.lock:
+        stats.page_times.extend(respondent.times)
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(port: int, timeout: float = 30) -> None:
+    """Wait until the server answers its health check."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("the server did not start")
+
+
+def prepare_database(url: str, env: dict[str, str]) -> None:
+    """Empty the database and build the schema and reference data."""
+    if url.startswith("postgres"):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+    flask = str(ROOT / ".venv" / "bin" / "flask")
+    for step in (["db", "upgrade"], ["reference", "load"]):
+        subprocess.run([flask, *step], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def count_submissions(url: str) -> int:
+    """Return the number of survey submissions in the database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        number = connection.execute(sa.text("SELECT count(*) FROM survey_submissions")).scalar()
+    engine.dispose()
+    return int(number or 0)
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--database", help="PostgreSQL URL (its schema is dropped); default SQLite")
+    parser.add_argument("--respondents", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    args = parser.parse_args()
+
+    folder = tempfile.mkdtemp(prefix="survey-bench-")
+    url = args.database or f"sqlite:///{folder}/bench.db"
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "APP_ENV": "development",
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "RATELIMIT_ENABLED": "false",
+    }
+    env.pop("REDIS_URL", None)
+    prepare_database(url, env)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(port)
+        Respondent(port).complete_survey()  # warm both the coder and the templates
+        stats = Stats()
+        started = time.monotonic()
+        deadline = started + args.seconds
+        threads = [
+            threading.Thread(target=respondent_loop, args=(port, deadline, stats))
+            for _ in range(args.respondents)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    stored = count_submissions(url) - 1  # less the warm-up survey
+    times = sorted(stats.page_times)
+    p95 = times[int(len(times) * 0.95)] * 1000 if times else float("nan")
+    print(f"database:              {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}")
+    print(f"gunicorn:              {args.workers} workers x {args.threads} threads")
+    print(f"respondents:           {args.respondents} concurrent for {elapsed:.0f} s")
+    print(f"completed surveys:     {stats.completed}")
+    print(f"surveys per second:    {stats.completed / elapsed:.1f}  (target: at least 50)")
+    print(f"requests:              {len(times)} ({len(times) / elapsed:.0f} per second)")
+    print(f"page time p50 / p95:   {statistics.median(times) * 1000:.1f} ms / {p95:.1f} ms")
+    print(f"errors:                {stats.errors}  (target: 0)")
+    for example in stats.error_examples:
+        print(f"  e.g. {example}")
+    verdict = "OK" if stored == stats.completed else "MISMATCH"
+    print(f"submissions stored:    {stored}  ({verdict}: one per completed survey)")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
