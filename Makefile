@@ -59,8 +59,10 @@ typecheck: install
 
 check: lint typecheck test
 
-bench: install
+bench: install assets
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_code_on_save.py
+	$(BIN)/python bench/bench_survey_load.py
 
 clean:
 	rm -rf $(VENV) node_modules app/static/build instance/test.db
