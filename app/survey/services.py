@@ -174,15 +174,18 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> Surve
     submitted), or None when nothing is saved: a preview, or a draft a bot
     filled. Raises IncompleteSurvey if a required answer is missing.
     """
+    # Lock the draft (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+    # writers) and re-read it: a copy loaded earlier in this request may be stale.
     draft = db.session.scalar(
-        sa.select(SurveyDraft).where(SurveyDraft.id == draft_id).with_for_update()
+        sa.select(SurveyDraft)
+        .where(SurveyDraft.id == draft_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if draft is None:
         raise IncompleteSurvey(defn.pages[0].id)
     if draft.submitted_at is not None:
-        return db.session.scalar(
-            sa.select(SurveySubmission).where(SurveySubmission.draft_id == draft.id)
-        )
+        return submission_of(draft)
     answers = prune_answers(defn, draft.answers or {})
     missing = missing_required(defn, answers)
     if missing:
@@ -232,6 +235,13 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> Surve
             )
         )
     return submission
+
+
+def submission_of(draft: SurveyDraft) -> SurveySubmission | None:
+    """Return the submission a submitted draft became (None: a preview or a bot)."""
+    return db.session.scalar(
+        sa.select(SurveySubmission).where(SurveySubmission.draft_id == draft.id)
+    )
 
 
 def purge_contacts(older_than_days: int) -> int:

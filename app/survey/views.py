@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -22,7 +23,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.extensions import db, limiter
-from app.models import SurveyDraft, utcnow
+from app.models import SurveyDraft, SurveySubmission, utcnow
 from app.survey import bp, services
 from app.survey.services import IncompleteSurvey, SurveyNotFound
 from surveys import (
@@ -225,7 +226,9 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
         return closed
     draft = _draft(survey_id)
     if draft is not None and draft.submitted_at is not None:
-        return redirect(url_for("survey.confirmation", survey_id=defn.id))
+        # Sent again (a double tap, a second tab): this browser's cookie may
+        # predate the first send, so name the submission again here.
+        return _confirm(defn, services.submission_of(draft))
     answers = prune_answers(defn, _answers(draft))
     if draft is None or not answers:
         return redirect(url_for("survey.start", survey_id=defn.id))
@@ -236,14 +239,15 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             submission = services.submit(defn, draft.id, save=not _previewing(survey_id))
+            db.session.commit()
         except IncompleteSurvey as incomplete:
             db.session.rollback()
             return redirect(_page_url(defn, defn.page(incomplete.page_id)))
-        db.session.commit()
-        done = dict(session.get(DONE_KEY) or {})
-        done[defn.id] = submission.reference if submission is not None else "not-saved"
-        session[DONE_KEY] = done
-        return redirect(url_for("survey.confirmation", survey_id=defn.id))
+        except sa.exc.IntegrityError:
+            # Another copy of this form was saved at the same moment: show that one.
+            db.session.rollback()
+            return _confirm(defn, services.submission_of(draft))
+        return _confirm(defn, submission)
     _friendly_csrf_error(form)
     pages = visible_pages(defn, answers)
     db.session.commit()
@@ -255,6 +259,15 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
         form=form,
         back_url=_page_url(defn, pages[-1]),
     )
+
+
+def _confirm(defn: SurveyDefinition, submission: SurveySubmission | None) -> ResponseReturnValue:
+    """Remember the reference for the confirmation page, and go there."""
+    done = dict(session.get(DONE_KEY) or {})
+    done[defn.id] = submission.reference if submission is not None else "not-saved"
+    session[DONE_KEY] = done
+    db.session.commit()
+    return redirect(url_for("survey.confirmation", survey_id=defn.id))
 
 
 @bp.get("/<survey_id>/confirmation")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import BrowserContext, Locator, Page, Request, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from app.extensions import db
 from app.models import Response, SurveySubmission
@@ -47,7 +47,10 @@ OPEN_ANSWERS = {
     IMPACT: "Parents keep their kids inside after dark",
     HELP: "Open the youth club in the evenings and more mentors",
 }
-CHANGED_WHY = "Young people carry knives because they feel they have to"
+# Two lines, and something that looks like markup: shown as typed, line by line.
+CHANGED_WHY = (
+    "Young people carry knives because they feel they have to\n<b>Older lads</b> make them"
+)
 
 # What check your answers shows for the adult path.
 ADULT_SUMMARY = {
@@ -169,9 +172,7 @@ def assert_fits(page: Page, width: int = PHONE["width"]) -> None:
 def counts(app: Flask) -> tuple[int, int]:
     """(survey submissions, survey responses) in the database."""
     with app.app_context():
-        submissions = db.session.scalar(
-            sa.select(sa.func.count()).select_from(SurveySubmission)
-        )
+        submissions = db.session.scalar(sa.select(sa.func.count()).select_from(SurveySubmission))
         responses = db.session.scalar(
             sa.select(sa.func.count()).select_from(Response).where(Response.source == "survey")
         )
@@ -207,12 +208,15 @@ def test_adult_completes_changes_and_sends_on_a_phone(
 
     page.get_by_role("link", name=f"Change {WHY}").click()
     resident.arrive(WHY)
-    answer = page.get_by_label(WHY)
-    expect(answer).to_have_value(OPEN_ANSWERS[WHY])
-    answer.fill(CHANGED_WHY)
+    why_box = page.get_by_label(WHY)
+    expect(why_box).to_have_value(OPEN_ANSWERS[WHY])
+    why_box.fill(CHANGED_WHY)
     resident.press("Continue")
     resident.arrive("Check your answers")
-    expect(summary_value(page, WHY)).to_have_text(CHANGED_WHY)
+    changed = summary_value(page, WHY)
+    expect(changed).to_contain_text("<b>Older lads</b> make them")
+    assert changed.inner_text().strip() == CHANGED_WHY
+    expect(changed.locator("b")).to_have_count(0)
     expect(summary_value(page, IMPACT)).to_have_text(OPEN_ANSWERS[IMPACT])
 
     reference = resident.send()
@@ -241,9 +245,7 @@ def test_adult_completes_changes_and_sends_on_a_phone(
 # --- 2. Without JavaScript --------------------------------------------------------------
 
 
-def test_adult_completes_and_sends_without_javascript(
-    app: Flask, new_context: NewContext
-) -> None:
+def test_adult_completes_and_sends_without_javascript(app: Flask, new_context: NewContext) -> None:
     page = new_context(java_script_enabled=False, viewport=PHONE).new_page()
     resident = Respondent(page, on_page=assert_fits)
 
@@ -302,7 +304,14 @@ def expect_error(page: Page, message: str) -> None:
     """The error summary and the field both say what to do, and the title says Error."""
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
-    expect(summary.get_by_role("link", name=message)).to_be_visible()
+    link = summary.get_by_role("link", name=message)
+    expect(link).to_be_visible()
+    # The link goes to the answer that needs fixing.
+    target = link.get_attribute("href") or ""
+    assert target.startswith("#"), target
+    expect(page.locator(f"[id='{target[1:]}']")).to_have_count(1)
+    link.click()
+    expect(page.locator(f"[id='{target[1:]}']")).to_be_focused()
     expect(page.locator(".govuk-error-message", has_text=message)).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Error: "))
 
@@ -405,49 +414,91 @@ def test_axe_every_survey_page(app: Flask, new_context: NewContext, axe: Axe) ->
 # --- 5. Sending twice ---------------------------------------------------------------------
 
 
-def test_double_click_and_back_button_send_once(app: Flask, new_context: NewContext) -> None:
-    page = new_context(viewport=PHONE).new_page()
-    resident = Respondent(page)
-    resident.answer_as_adult()
-
-    page.get_by_role("button", name="Send my answers").dblclick()
-    resident.arrive("Thank you, your answers have been sent")
-    reference = REFERENCE.search(page.locator(".govuk-panel").inner_text())
-    assert reference
-    assert counts(app) == (1, 4)
-
-    # Back to check your answers, and send the same form again.
-    page.go_back()
-    send_again = page.get_by_role("button", name="Send my answers")
-    if send_again.count():
-        send_again.click()
-    resident.arrive("Thank you, your answers have been sent")
-    expect(page.locator(".govuk-panel")).to_contain_text(reference.group(0))
-    assert counts(app) == (1, 4)
-
-
-def test_double_click_without_javascript_sends_once(app: Flask, new_context: NewContext) -> None:
-    """Without GOV.UK Frontend's double-click guard, the browser really sends the form twice."""
-    page = new_context(java_script_enabled=False, viewport=PHONE).new_page()
+def send_twice(app: Flask, context: BrowserContext, expected_posts: int) -> None:
+    """Double-click "Send my answers", go back, then send the same form from a second tab."""
+    page = context.new_page()
     posts: list[str] = []
     page.on(
-        "request",
-        lambda request: posts.append(request.url) if request.method == "POST" else None,
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
     )
     resident = Respondent(page)
     resident.answer_as_adult()
+    # The same check-your-answers form, open in a second tab (or kept by the phone).
+    stale = context.new_page()
+    stale.goto(page.url)
+    expect(stale.get_by_role("heading", level=1)).to_have_text("Check your answers")
     posts.clear()
 
     page.get_by_role("button", name="Send my answers").dblclick()
     resident.arrive("Thank you, your answers have been sent")
-    reference = REFERENCE.search(page.locator(".govuk-panel").inner_text())
-    assert reference
+    assert len(posts) == expected_posts, posts
+    match = REFERENCE.search(page.locator(".govuk-panel").inner_text())
+    assert match
+    reference = match.group(0)
+    assert counts(app) == (1, 4)
 
+    # Back does not bring the form back: check your answers is never cached, and once
+    # sent it goes straight to the confirmation.
     page.go_back()
-    send_again = page.get_by_role("button", name="Send my answers")
-    if send_again.count():
-        send_again.click()
     resident.arrive("Thank you, your answers have been sent")
-    expect(page.locator(".govuk-panel")).to_contain_text(reference.group(0))
-    assert posts, "the form was never sent"
+    expect(page.locator(".govuk-panel")).to_contain_text(reference)
+    expect(page.get_by_role("button", name="Send my answers")).to_have_count(0)
+
+    # The same form sent again: the same submission and reference, nothing new saved.
+    stale.get_by_role("button", name="Send my answers").click()
+    expect(stale.get_by_role("heading", level=1)).to_have_text(
+        "Thank you, your answers have been sent"
+    )
+    expect(stale.locator(".govuk-panel")).to_contain_text(reference)
+    assert counts(app) == (1, 4)
+
+
+def test_double_click_back_and_resend_save_once(app: Flask, new_context: NewContext) -> None:
+    # GOV.UK Frontend's preventDoubleClick: the second click of the double-click is ignored.
+    send_twice(app, new_context(viewport=PHONE), expected_posts=1)
+
+
+def test_double_click_back_and_resend_save_once_without_javascript(
+    app: Flask, new_context: NewContext
+) -> None:
+    send_twice(app, new_context(java_script_enabled=False, viewport=PHONE), expected_posts=1)
+
+
+def test_the_same_form_sent_four_times_at_once_saves_once(
+    app: Flask, new_context: NewContext
+) -> None:
+    """Four copies of the form arriving together (taps on a slow connection, retries)."""
+    page = new_context(viewport=PHONE).new_page()
+    Respondent(page).answer_as_adult()
+    statuses = page.evaluate(
+        """async () => {
+            const form = document.querySelector("main form[method=post]");
+            const send = () => fetch(location.href,
+                {method: "POST", body: new FormData(form), redirect: "manual"});
+            const responses = await Promise.all([send(), send(), send(), send()]);
+            return responses.map(response => response.type);
+        }"""
+    )
+    # Every one is answered with a redirect (none fails), and one submission is saved.
+    assert statuses == ["opaqueredirect"] * 4, statuses
+    assert counts(app) == (1, 4)
+
+
+def test_resend_with_the_cookie_from_before_sending_shows_the_confirmation(
+    app: Flask, new_context: NewContext
+) -> None:
+    context = new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    resident = Respondent(page)
+    resident.answer_as_adult()
+    cookie_before_sending = context.cookies()
+    stale = Respondent(context.new_page())
+    stale.page.goto(page.url)
+    stale.arrive("Check your answers")
+    reference = resident.send()
+
+    # The form sent again by a browser that never stored the first response's cookie.
+    context.clear_cookies()
+    context.add_cookies(cookie_before_sending)  # type: ignore[arg-type]
+    assert stale.send() == reference
     assert counts(app) == (1, 4)
