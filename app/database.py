@@ -3,21 +3,32 @@
 SQLite is the default for development and small installations. Under
 concurrent requests a transaction that reads and then writes, begun with
 SQLite's default deferred BEGIN, can fail with "database is locked" however
-long the busy timeout is, because the lock upgrade cannot wait. Every
-transaction therefore starts with BEGIN IMMEDIATE, which takes the write lock
+long the busy timeout is, because the lock upgrade cannot wait. Write
+transactions therefore start with BEGIN IMMEDIATE, which takes the write lock
 up front and waits for it (up to the busy timeout) instead of failing.
+
+Requests that only read (GET and HEAD) begin with a plain BEGIN instead: in
+WAL mode readers never wait for the writer, and holding the write lock while
+a page renders would make every visitor queue behind every other. A GET that
+must write (the staff session's last-seen time) commits its reads first, so
+its write starts a transaction of its own and waits like any other.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request
 
 from app.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# How the next SQLite transaction in this request (or thread) begins.
+_begin_statement: ContextVar[str] = ContextVar("sqlite_begin", default="BEGIN IMMEDIATE")
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -41,7 +52,16 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql(_begin_statement.get())
+
+
+def _choose_transaction_mode() -> None:
+    read_only = request.method in READ_ONLY_METHODS
+    _begin_statement.set("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _restore_transaction_mode(_exception: BaseException | None = None) -> None:
+    _begin_statement.set("BEGIN IMMEDIATE")
 
 
 def configure_engine(engine: sa.Engine) -> None:
@@ -59,6 +79,10 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+        is_sqlite = db.engine.dialect.name == "sqlite"
+    if is_sqlite:
+        app.before_request(_choose_transaction_mode)
+        app.teardown_request(_restore_transaction_mode)
 
 
 __all__ = ["configure_engine", "db", "engine_options", "init_app"]

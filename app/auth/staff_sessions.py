@@ -76,15 +76,29 @@ def load_user_from_token(token: str) -> User | None:
     user = staff_session.user
     idle_limit: timedelta = current_app.config["STAFF_IDLE_TIMEOUT"]
     if not user.active or now - staff_session.last_seen_at > idle_limit:
-        staff_session.ended_at = now
-        staff_session.ended_reason = "deactivated" if not user.active else "idle"
-        db.session.commit()
+        _write_apart(
+            staff_session.id,
+            ended_at=now,
+            ended_reason="deactivated" if not user.active else "idle",
+        )
         return None
     if now - staff_session.last_seen_at > _TOUCH_INTERVAL:
-        staff_session.last_seen_at = now
-        db.session.commit()
+        _write_apart(staff_session.id, last_seen_at=now)
     user.session_token = token
     return user
+
+
+def _write_apart(staff_session_id: int, **values: object) -> None:
+    """Update a staff session in a transaction of its own.
+
+    On a page view the request's transaction only reads (see app/database.py);
+    ending it first lets this write wait for the lock instead of failing.
+    """
+    db.session.commit()
+    db.session.execute(
+        sa.update(StaffSession).where(StaffSession.id == staff_session_id).values(**values)
+    )
+    db.session.commit()
 
 
 def init_login(app: Flask) -> None:
