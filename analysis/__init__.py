@@ -48,6 +48,7 @@ __all__ = [
     "Theme",
     "ThemeCode",
     "ThemeModel",
+    "build_coder",
     "code",
     "code_batch",
     "codebook_from_dict",

@@ -24,6 +24,7 @@ from .coder import Coder
 from .evaluate import (
     DEFAULT_PRIOR_STRENGTH,
     LabelledText,
+    Scorer,
     cross_validate,
     score,
     training_examples,
@@ -37,6 +38,7 @@ from .model import (
 )
 
 DEFAULT_EXAMPLES = DATA_DIR / "examples.csv"
+LOGISTIC_MAX_BYTES = 8 * 1024 * 1024
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -113,7 +115,7 @@ def _open_csv(path: str) -> tuple[IO[bytes], _CountingReader, Iterator[list[str]
     text = io.TextIOWrapper(
         io.BufferedReader(counter, buffer_size=1 << 16), encoding="utf-8-sig", newline=""
     )
-    reader = csv.reader(text)
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -219,6 +221,8 @@ def cmd_code(args: argparse.Namespace) -> int:
         progress = Progress("coding", size, not args.quiet)
         n = 0
         out_path = Path(args.output)
+        if not out_path.parent.is_dir():
+            raise InputError(f"{args.output}: the folder {out_path.parent} does not exist")
         tmp = out_path.with_name(out_path.name + ".part")
 
         def chunks() -> Iterator[tuple[list[list[str]], list[tuple[str, str | None]]]]:
@@ -346,16 +350,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 f" plus {len(extra)} written examples; rules {coder.version.split('+')[0]}"
             )
     else:
-        golds: list[frozenset[str]] = []
-        preds = []
+        scorer = Scorer(coder.theme_ids)
         for g in read_labelled(
             args.gold, args.text_column, args.themes_column, args.question_column, args.quiet
         ):
-            golds.append(g.themes)
-            preds.append(set(coder.code(g.text, g.question, rules_only=args.rules_only).theme_ids))
-        if not golds:
+            result = coder.code(g.text, g.question, rules_only=args.rules_only, evidence=False)
+            scorer.add(g.themes, set(result.theme_ids))
+        if not scorer.n:
             raise InputError(f"{args.gold}: no rows with text")
-        report = score(golds, preds, coder.theme_ids)
+        report = scorer.report()
         method = f"coder {coder.version}" + (
             ""
             if args.rules_only
@@ -370,8 +373,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Train the learned layer on labelled CSV files and write the model JSON."""
     rules = _load_coder(args, rules_only=True)
+    trainer = args.trainer
+    if trainer == "auto":
+        # logistic regression holds every row's features and makes many passes: fine for
+        # thousands of rows; beyond that, stream into Naive Bayes with flat memory
+        total = 0
+        for path in args.gold:
+            try:
+                total += Path(path).stat().st_size
+            except OSError:
+                raise InputError(f"{path}: no such file") from None
+        trainer = "logistic" if total <= LOGISTIC_MAX_BYTES else "naive_bayes"
     counts = NaiveBayesCounts(rules.theme_ids)
-    kept: list[tuple[set[str], set[str]]] = []
+    kept: list[tuple[frozenset[str], set[str]]] = []
+    intern = sys.intern
     unknown: set[str] = set()
     stats: dict[str, dict[str, list[int]]] = {}
     n = 0
@@ -386,25 +401,25 @@ def cmd_train(args: argparse.Namespace) -> int:
                 row[0 if tid in item.themes else 1] += 1
             feats = extract_features(tokens, item.question, matches, rules.theme_ids)
             unknown.update(item.themes - set(rules.theme_ids))
-            if args.trainer == "naive_bayes":
+            if trainer == "naive_bayes":
                 counts.add(feats, item.themes)
             else:
-                kept.append((feats, set(item.themes)))
+                kept.append((frozenset(intern(f) for f in feats), set(item.themes)))
             n += 1
     if n == 0:
         raise InputError("no labelled rows with text in the training files")
     meta: dict[str, Any] = {
         "n_examples": n,
-        "trainer": args.trainer,
+        "trainer": trainer,
         "sources": [Path(p).name for p in args.gold],
         "rules": rules.version,
         "settings": {
-            "model_only_threshold": 0.8,
+            "model_only_threshold": 0.6,
             "weak_rule_threshold": 0.9,
             "veto_threshold": 0.0,
         },
     }
-    if args.trainer == "naive_bayes":
+    if trainer == "naive_bayes":
         meta["settings"] = {
             "model_only_threshold": 1.01,
             "weak_rule_threshold": 0.9,
@@ -412,7 +427,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         }
         model = counts.to_model(min_count=args.min_count, scale=args.scale, meta=meta)
     else:
-        model = train_logistic(kept, rules.theme_ids, min_count=args.min_count, meta=meta)
+        model = train_logistic(
+            [(set(f), y) for f, y in kept], rules.theme_ids, min_count=args.min_count, meta=meta
+        )
     model = with_pattern_stats(
         model,
         {t: {s: (c[0], c[1]) for s, c in p.items()} for t, p in stats.items()},
@@ -492,9 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=0.1, help="naive Bayes only: log-odds shrinkage")
     p.add_argument(
         "--trainer",
-        choices=("logistic", "naive_bayes"),
-        default="logistic",
-        help="logistic (default; keeps features in memory) or naive_bayes (streamed, flat memory)",
+        choices=("auto", "logistic", "naive_bayes"),
+        default="auto",
+        help="logistic (keeps features in memory, several passes) or naive_bayes (one streamed "
+        "pass, flat memory); auto: logistic up to 8 MB of training CSV, else naive_bayes",
     )
     p.set_defaults(func=cmd_train)
     return parser

@@ -49,7 +49,7 @@ class CoderSettings:
 
     rule_threshold: float = 0.5  # a rule match at least this strong assigns on its own
     # model probability that assigns a theme no rule found (above 1: never)
-    model_only_threshold: float = 0.8
+    model_only_threshold: float = 0.6
     weak_rule_threshold: float = 0.9  # model probability that confirms a weak rule match
     veto_threshold: float = 0.0  # model probability below which a rule match is dropped
     extra: dict[str, float] = field(default_factory=dict)

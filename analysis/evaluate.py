@@ -19,7 +19,7 @@ from .model import (
 
 # Pseudo-observations behind each written pattern score: a pattern's score only
 # moves once the labelled data holds many more matches than this.
-DEFAULT_PRIOR_STRENGTH = 100.0
+DEFAULT_PRIOR_STRENGTH = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,47 +92,68 @@ def cohen_kappa(tp: int, fp: int, fn: int, tn: int) -> float:
     return (po - pe) / (1.0 - pe)
 
 
+class Scorer:
+    """Accumulates agreement counts one text at a time (flat memory for big files)."""
+
+    def __init__(self, themes: Sequence[str]) -> None:
+        self.themes = list(themes)
+        self.n = 0
+        self.tp: dict[str, int] = {}
+        self.fp: dict[str, int] = {}
+        self.fn: dict[str, int] = {}
+
+    def add(self, gold: frozenset[str] | set[str], pred: set[str] | frozenset[str]) -> None:
+        """Count one text's gold and predicted themes."""
+        self.n += 1
+        for t in gold & pred:
+            self.tp[t] = self.tp.get(t, 0) + 1
+        for t in pred - gold:
+            self.fp[t] = self.fp.get(t, 0) + 1
+        for t in gold - pred:
+            self.fn[t] = self.fn.get(t, 0) + 1
+
+    def report(self) -> Report:
+        """The agreement so far.
+
+        Macro-F1 and mean kappa average over the themes that occur in the gold codes
+        (a theme nobody used and the coder never predicted says nothing).
+        """
+        n = self.n
+        seen = set(self.tp) | set(self.fn) | set(self.fp)
+        all_themes = self.themes + sorted(seen - set(self.themes))
+        rows: list[ThemeScore] = []
+        tp_all = fp_all = fn_all = 0
+        for t in all_themes:
+            tp, fp, fn = self.tp.get(t, 0), self.fp.get(t, 0), self.fn.get(t, 0)
+            tn = n - tp - fp - fn
+            prec = tp / (tp + fp) if tp + fp else (1.0 if tp + fn == 0 else 0.0)
+            rec = tp / (tp + fn) if tp + fn else (1.0 if tp + fp == 0 else 0.0)
+            rows.append(
+                ThemeScore(
+                    t, tp + fn, tp + fp, tp, prec, rec, _f1(prec, rec), cohen_kappa(tp, fp, fn, tn)
+                )
+            )
+            tp_all += tp
+            fp_all += fp
+            fn_all += fn
+        mp = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
+        mr = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
+        used = [r for r in rows if r.support > 0]
+        macro = sum(r.f1 for r in used) / len(used) if used else 0.0
+        kappa = sum(r.kappa for r in used) / len(used) if used else 0.0
+        return Report(tuple(rows), mp, mr, _f1(mp, mr), macro, kappa, n)
+
+
 def score(
     gold: Sequence[frozenset[str]], pred: Sequence[set[str] | frozenset[str]], themes: Sequence[str]
 ) -> Report:
-    """Compare predicted theme sets with gold ones.
-
-    Macro-F1 and mean kappa average over the themes that occur in the gold codes
-    (a theme nobody used and the coder never predicted says nothing).
-    """
+    """Compare predicted theme sets with gold ones (see :meth:`Scorer.report`)."""
     if len(gold) != len(pred):
         raise ValueError("gold and predictions differ in length")
-    n = len(gold)
-    all_themes = list(themes) + sorted({t for g in gold for t in g} - set(themes))
-    rows: list[ThemeScore] = []
-    tp_all = fp_all = fn_all = 0
-    for t in all_themes:
-        tp = fp = fn = 0
-        for g, p in zip(gold, pred, strict=True):
-            a, b = t in g, t in p
-            if a and b:
-                tp += 1
-            elif b:
-                fp += 1
-            elif a:
-                fn += 1
-        tn = n - tp - fp - fn
-        prec = tp / (tp + fp) if tp + fp else (1.0 if tp + fn == 0 else 0.0)
-        rec = tp / (tp + fn) if tp + fn else (1.0 if tp + fp == 0 else 0.0)
-        rows.append(
-            ThemeScore(
-                t, tp + fn, tp + fp, tp, prec, rec, _f1(prec, rec), cohen_kappa(tp, fp, fn, tn)
-            )
-        )
-        tp_all += tp
-        fp_all += fp
-        fn_all += fn
-    mp = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
-    mr = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
-    used = [r for r in rows if r.support > 0]
-    macro = sum(r.f1 for r in used) / len(used) if used else 0.0
-    kappa = sum(r.kappa for r in used) / len(used) if used else 0.0
-    return Report(tuple(rows), mp, mr, _f1(mp, mr), macro, kappa, n)
+    scorer = Scorer(themes)
+    for g, p in zip(gold, pred, strict=True):
+        scorer.add(g, set(p))
+    return scorer.report()
 
 
 def training_examples(

@@ -537,7 +537,7 @@ def pattern_statistics(
 def with_pattern_stats(
     model: ThemeModel,
     stats: Mapping[str, Mapping[str, tuple[int, int]]],
-    prior_strength: float = 100.0,
+    prior_strength: float = 300.0,
 ) -> ThemeModel:
     """A copy of ``model`` carrying pattern statistics (see :meth:`ThemeModel.pattern_score`)."""
     data = model.to_dict()

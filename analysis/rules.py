@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .codebook import Codebook, CodebookError
 from .textproc import Normaliser, Token, stem_word
@@ -98,8 +99,7 @@ class CompiledPattern:
     required: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """A rule match: theme index, score, and the token range it covers."""
 
     theme: int
@@ -262,9 +262,7 @@ class _Index:
         self._by_prefix: dict[str, list[CompiledPattern]] = {}
         self._by_neg: list[CompiledPattern] = []
         self._prefix_lengths: tuple[int, ...] = ()
-        self._cache: dict[
-            tuple[str, str, bool], tuple[tuple[CompiledPattern, ...], tuple[int, ...]]
-        ] = {}
+        self._cache: dict[str, tuple[tuple[CompiledPattern, ...], tuple[int, ...]]] = {}
         # anchors: one word set per pattern that must occur in the text for a match
         self._anchor_stem: dict[str, list[int]] = {}
         self._anchor_exact: dict[str, list[int]] = {}
@@ -298,7 +296,7 @@ class _Index:
     def candidates(self, tok: Token) -> tuple[tuple[CompiledPattern, ...], tuple[int, ...]]:
         """Patterns whose first element may match this token, and the ids of the
         patterns this token anchors (both cached per word)."""
-        key = (tok.norm, tok.stem, tok.negator)
+        key = tok.norm  # the normalised form fixes the stem and the negator flag
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -405,12 +403,21 @@ def _find(
     after_starts: set[int] = set()
     cue_r_ends: set[int] = set()
     excluded: dict[int, list[tuple[int, int]]] = {}
+    cache = index._cache
     candidates = index.candidates
-    per_token = [candidates(tok) if not tok.boundary else ((), ()) for tok in tokens]
+    empty: tuple[tuple[CompiledPattern, ...], tuple[int, ...]] = ((), ())
+    per_token = []
     present: set[int] = set()
-    for _, anchors in per_token:
-        if anchors:
-            present.update(anchors)
+    for tok in tokens:
+        if tok.boundary:
+            per_token.append(empty)
+            continue
+        hit = cache.get(tok.norm)
+        if hit is None:
+            hit = candidates(tok)
+        per_token.append(hit)
+        if hit[1]:
+            present.update(hit[1])
     anchored = index.anchored
     stems: set[str] | None = None
     norms: set[str] | None = None

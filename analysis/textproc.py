@@ -82,7 +82,12 @@ class Normaliser:
             norm = _IZE_RE.sub(r"is\1", low)
             norm = _YZE_RE.sub(r"ys\1", norm)
             norm = self.variants.get(norm, norm)
-        negator = norm in NEGATORS or norm.endswith("n't") or norm in _NT_WORDS
+        negator = (
+            norm in NEGATORS
+            or norm.endswith("n't")
+            or norm in _NT_WORDS
+            or (norm.endswith("'s") and norm[:-2] in NEGATORS)  # "nobody's", "nothing's"
+        )
         stem = stem_word(norm)
         result = (norm, stem, negator)
         if len(self._cache) < 500_000:

@@ -172,21 +172,32 @@ def recode_command(everything: bool) -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to this file instead of standard output.",
 )
-def export_responses_command(file_format: str, output: Path | None) -> None:
+@click.option(
+    "--redact/--no-redact",
+    default=True,
+    show_default=True,
+    help="Replace names, emails, phone numbers, postcodes and addresses with placeholders.",
+)
+def export_responses_command(file_format: str, output: Path | None, redact: bool) -> None:
     """Export every response with its area, question and themes (formula cells neutralised)."""
     del file_format
     if output is None:
-        count = write_responses_csv(sys.stdout)
+        count = write_responses_csv(sys.stdout, redact=redact)
     else:
         # Write next to the target, then rename: a failed export never leaves half a file.
         partial = output.with_name(output.name + ".partial")
         with partial.open("w", encoding="utf-8", newline="") as handle:
-            count = write_responses_csv(handle)
+            count = write_responses_csv(handle, redact=redact)
         partial.replace(output)
     audit.record(
         "responses_exported",
         actor_label="command line",
-        details={"rows": count, "format": "csv", "to": "file" if output else "stdout"},
+        details={
+            "rows": count,
+            "format": "csv",
+            "to": "file" if output else "stdout",
+            "redacted": redact,
+        },
     )
     db.session.commit()
     click.echo(f"Exported {count} responses.", err=True)

@@ -2,7 +2,9 @@
 
 A cell that starts with =, +, -, @, a tab or a carriage return would be read
 by Excel or LibreOffice as a formula (CSV injection); such cells get a
-leading apostrophe, which spreadsheets show as plain text.
+leading apostrophe, which spreadsheets show as plain text. Quotes leaving
+the service have personal details (names, emails, phone numbers, postcodes,
+addresses) replaced with placeholders unless the caller asks for raw text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
+from analysis.redaction import redact_text
 from app.extensions import db
 from app.models import Area, ConversationSession, Response, ResponseCode
 
@@ -27,11 +30,12 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def response_rows() -> Iterator[list[str]]:
+def response_rows(*, redact: bool = True) -> Iterator[list[str]]:
     """Yield every live response as export cells, in id order, a batch at a time.
 
     Responses of deleted sessions are left out. Themes are those applied to
-    the response (by the coder or a person), ids joined by ";".
+    the response (by the coder or a person), ids joined by ";". With `redact`,
+    personal details in the text are replaced with placeholders.
     """
     last_id = 0
     while True:
@@ -66,19 +70,19 @@ def response_rows() -> Iterator[list[str]]:
                 source,
                 neutralise(area),
                 question,
-                neutralise(text),
+                neutralise(redact_text(text) if redact else text),
                 created_at.isoformat(timespec="seconds"),
                 ";".join(themes.get(response_id, [])),
             ]
         last_id = ids[-1]
 
 
-def write_responses_csv(stream: IO[str]) -> int:
+def write_responses_csv(stream: IO[str], *, redact: bool = True) -> int:
     """Write every response as RFC 4180 CSV to `stream`; return the number of rows."""
     writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(RESPONSE_COLUMNS)
     count = 0
-    for row in response_rows():
+    for row in response_rows(redact=redact):
         writer.writerow(row)
         count += 1
     return count

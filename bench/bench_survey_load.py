@@ -23,6 +23,7 @@ import argparse
 import http.client
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -259,6 +260,8 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    client_cpu = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     stored = count_submissions(url) - 1  # less the warm-up survey
     times = sorted(stats.page_times)
     p95 = times[int(len(times) * 0.95)] * 1000 if times else float("nan")
@@ -270,6 +273,14 @@ def main() -> None:
     print(f"requests:              {len(times)} ({len(times) / elapsed:.0f} per second)")
     print(f"page time p50 / p95:   {statistics.median(times) * 1000:.1f} ms / {p95:.1f} ms")
     print(f"errors:                {stats.errors}  (target: 0)")
+    print(
+        f"cpu seconds:           server {server_cpu.ru_utime + server_cpu.ru_stime:.1f}, "
+        f"load client {client_cpu.ru_utime + client_cpu.ru_stime:.1f} "
+        f"(of {elapsed * (os.cpu_count() or 1):.0f} available on {os.cpu_count()} cores)"
+    )
+    if stats.completed:
+        server_ms = (server_cpu.ru_utime + server_cpu.ru_stime) / (stats.completed + 1) * 1000
+        print(f"server cpu per survey:  {server_ms:.1f} ms")
     for example in stats.error_examples:
         print(f"  e.g. {example}")
     verdict = "OK" if stored == stats.completed else "MISMATCH"

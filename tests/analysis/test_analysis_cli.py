@@ -74,6 +74,7 @@ def test_parallel_workers_give_the_same_output(tmp_path: Path) -> None:
         (b"id,words\n1,hello\n", [], "no column 'text'"),
         (b"text\n\xff\xfe\xfa not utf8\n", [], "UTF-8"),
         (b"text\nhello\n", ["--question-column", "question"], "no column 'question'"),
+        (b'text\n"unclosed\n', [], "malformed CSV"),
     ],
 )
 def test_malformed_input_is_one_line_and_exit_2(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 import analysis
 from analysis import Coder, load_codebook
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +158,42 @@ def test_batch_matches_single(coder: Coder) -> None:
 
 def test_quote_with_no_theme(rules: Coder) -> None:
     assert themes(rules, "It was a Tuesday and the weather was fine.") == set()
+
+
+def test_denial_after_the_theme_is_rejection(rules: Coder) -> None:
+    assert "media_influence" not in themes(rules, "Drill music isn't the reason kids are dying.")
+    assert "media_influence" in themes(rules, "Drill music glamorises violence.")
+
+
+def test_rather_than_rejects_drivers_but_not_provision(rules: Coder) -> None:
+    assert "fear" not in themes(rules, "It's about boredom rather than fear")
+    coded = themes(rules, "Instead of more police patrols, fund the youth clubs")
+    assert {"policing", "lack_of_provision"} <= coded
+
+
+def test_possessive_kin_words(rules: Coder) -> None:
+    assert "bereavement" in themes(rules, "Our son's killer got eight years.")
+    assert "policing" in themes(rules, "Our son's killer got eight years.")
+
+
+def test_bulk_mode_skips_evidence_but_not_themes(coder: Coder) -> None:
+    text = "I carry a blade because I'm scared of the opps"
+    full = coder.code(text)
+    bulk = coder.code(text, evidence=False)
+    assert bulk.theme_ids == full.theme_ids
+    assert all(t.evidence == () for t in bulk.themes)
+    assert all(t.evidence for t in full.themes)
+
+
+def test_analysis_imports_no_flask_and_needs_no_nltk_data(tmp_path: Path) -> None:
+    code = (
+        "import sys, nltk; nltk.data.path[:] = []; import analysis; "
+        "r = analysis.load_coder().code('I carry a knife for protection'); "
+        "assert 'protection' in r.theme_ids; "
+        "assert not any(m == 'flask' or m.startswith('flask.') for m in sys.modules)"
+    )
+    env = {**os.environ, "NLTK_DATA": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 import analysis
-from analysis.model import NaiveBayesCounts, ThemeModel, nltk_log_odds, train_logistic
+from analysis.model import (
+    NaiveBayesCounts,
+    ThemeModel,
+    nltk_log_odds,
+    pattern_statistics,
+    train_logistic,
+    with_pattern_stats,
+)
 
 TOY = [
     ({"w:knife", "w:scare"}, {"fear"}),
@@ -62,3 +69,27 @@ def test_shipped_model_is_small_and_matches_the_codebook() -> None:
     model = ThemeModel.load(analysis.DEFAULT_MODEL)
     assert set(model.themes) == set(analysis.load_codebook().theme_ids)
     assert "+model-" + model.digest in analysis.load_coder().version
+
+
+def test_pattern_scores_learn_from_labelled_matches() -> None:
+    base = train_logistic(TOY, ["fear", "lack"], min_count=1)
+    stats = {"fear": {"scared": (0, 40), "afraid": (40, 0)}}
+    model = with_pattern_stats(base, stats, prior_strength=10.0)
+    assert model.pattern_score("fear", "scared", 0.9) < 0.5
+    assert model.pattern_score("fear", "afraid", 0.45) > 0.5
+    assert model.pattern_score("fear", "unseen", 0.7) == 0.7
+    assert model.pattern_score("lack", "scared", 0.7) == 0.7
+    again = ThemeModel(model.to_dict())
+    assert again.pattern_score("fear", "scared", 0.9) == model.pattern_score("fear", "scared", 0.9)
+    assert again.digest == model.digest != base.digest
+
+
+def test_pattern_statistics_counts_agreement() -> None:
+    stats = pattern_statistics(
+        [
+            ([("fear", "scared"), ("fear", "scared")], {"fear"}),
+            ([("fear", "scared")], set()),
+            ([("lack", "bored")], {"lack"}),
+        ]
+    )
+    assert stats == {"fear": {"scared": (1, 1)}, "lack": {"bored": (1, 0)}}

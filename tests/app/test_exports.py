@@ -74,3 +74,25 @@ def test_export_to_standard_output(app: Flask, make_session: Callable[..., int])
     assert result.stdout.splitlines()[0] == "id,source,area,question,text,created_at,themes"
     assert len(result.stdout.splitlines()) == 7
     assert "Exported 6 responses." in result.stderr
+
+
+def test_personal_details_are_redacted_unless_asked_for(
+    app: Flask, make_session: Callable[..., int]
+) -> None:
+    make_session(points={"why": ["Call Jamal on 07700 900123 or jamal@example.org"]})
+    redacted = app.test_cli_runner().invoke(args=["export", "responses"]).stdout
+    assert "07700 900123" not in redacted and "jamal@example.org" not in redacted
+    assert "[phone]" in redacted and "[email]" in redacted
+    raw = app.test_cli_runner().invoke(args=["export", "responses", "--no-redact"]).stdout
+    assert "07700 900123" in raw and "jamal@example.org" in raw
+    with app.app_context():
+        flags = [
+            e.details["redacted"]
+            for e in db.session.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.action == "responses_exported")
+                .order_by(AuditEvent.id)
+            )
+        ]
+        db.session.remove()
+    assert flags == [True, False]
