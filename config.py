@@ -81,6 +81,8 @@ class Config:
     SURVEY_SUBMISSIONS_PER_ADDRESS = os.environ.get(
         "SURVEY_SUBMISSIONS_PER_ADDRESS", "200 per hour"
     )
+    # How long a worker trusts its last reading of whether a survey is open.
+    SURVEY_OPEN_STATE_SECONDS = 2.0
     # Days a respondent's follow-up contact details are kept.
     SURVEY_CONTACT_RETENTION_DAYS = int(os.environ.get("SURVEY_CONTACT_RETENTION_DAYS", "183"))
 
@@ -120,6 +122,8 @@ class TestConfig(Config):
         or f"sqlite:///{Path(tempfile.gettempdir()) / f'community-voice-test-{os.getpid()}.db'}"
     )
     RATELIMIT_STORAGE_URI = "memory://"
+    # Tests open and close surveys directly in the database: read the state every time.
+    SURVEY_OPEN_STATE_SECONDS = 0.0
     # Every test signs in from 127.0.0.1; tests of the limit itself lower it.
     SIGN_IN_ATTEMPTS_PER_ADDRESS = "100000 per 15 minutes"
     REDIS_URL = None

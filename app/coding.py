@@ -50,12 +50,13 @@ def _evidence(text: str, spans: Iterable[tuple[int, int]]) -> list[dict[str, Any
     return [{"start": start, "end": end, "text": text[start:end]} for start, end in spans]
 
 
-def code_responses(items: Sequence[ResponseText]) -> CodingSummary:
+def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> CodingSummary:
     """Code `items` and store their codes and flags in the caller's transaction.
 
     Earlier automatic codes of these responses are replaced; codes a person set
     stay, and block an automatic code for the same theme. A flag a person has
-    already actioned is kept as it is.
+    already actioned is kept as it is. With `new`, the responses were created
+    in this transaction and have nothing to replace, so those look-ups are skipped.
     """
     summary = CodingSummary()
     if not items:
@@ -63,31 +64,35 @@ def code_responses(items: Sequence[ResponseText]) -> CodingSummary:
     coder = current_coder()
     ids = [item.id for item in items]
     known_themes = set(db.session.scalars(sa.select(Theme.id).where(Theme.retired_at.is_(None))))
-    decided = {
-        (response_id, theme_id)
-        for response_id, theme_id in db.session.execute(
-            sa.select(ResponseCode.response_id, ResponseCode.theme_id).where(
-                ResponseCode.response_id.in_(ids), ResponseCode.source == "human"
+    decided: set[tuple[int, str]] = set()
+    actioned: set[int] = set()
+    if not new:
+        decided = {
+            (response_id, theme_id)
+            for response_id, theme_id in db.session.execute(
+                sa.select(ResponseCode.response_id, ResponseCode.theme_id).where(
+                    ResponseCode.response_id.in_(ids), ResponseCode.source == "human"
+                )
+            )
+        }
+        actioned = set(
+            db.session.scalars(
+                sa.select(SafeguardingFlag.response_id).where(
+                    SafeguardingFlag.response_id.in_(ids),
+                    SafeguardingFlag.actioned_at.is_not(None),
+                )
             )
         )
-    }
-    actioned = set(
-        db.session.scalars(
-            sa.select(SafeguardingFlag.response_id).where(
-                SafeguardingFlag.response_id.in_(ids), SafeguardingFlag.actioned_at.is_not(None)
+        db.session.execute(
+            sa.delete(ResponseCode).where(
+                ResponseCode.response_id.in_(ids), ResponseCode.source == "auto"
             )
         )
-    )
-    db.session.execute(
-        sa.delete(ResponseCode).where(
-            ResponseCode.response_id.in_(ids), ResponseCode.source == "auto"
+        db.session.execute(
+            sa.delete(SafeguardingFlag).where(
+                SafeguardingFlag.response_id.in_(ids), SafeguardingFlag.actioned_at.is_(None)
+            )
         )
-    )
-    db.session.execute(
-        sa.delete(SafeguardingFlag).where(
-            SafeguardingFlag.response_id.in_(ids), SafeguardingFlag.actioned_at.is_(None)
-        )
-    )
     now = utcnow()
     code_rows: list[dict[str, Any]] = []
     flag_rows: list[dict[str, Any]] = []
@@ -138,10 +143,11 @@ def code_responses(items: Sequence[ResponseText]) -> CodingSummary:
     return summary
 
 
-def code_saved(responses: Iterable[Response]) -> CodingSummary:
+def code_saved(responses: Iterable[Response], *, new: bool = False) -> CodingSummary:
     """Code ORM responses that have just been flushed (so they have ids)."""
     return code_responses(
-        [ResponseText(r.id, r.text, r.question_id) for r in responses if r.id is not None]
+        [ResponseText(r.id, r.text, r.question_id) for r in responses if r.id is not None],
+        new=new,
     )
 
 

@@ -183,6 +183,7 @@ def survey_settings(survey_id: str) -> ResponseReturnValue:
             survey, form.accepting.data == "yes", form.opens_on.data, form.closes_on.data, _admin()
         )
         db.session.commit()
+        survey_services.forget_open_states()
         state = "open" if survey.is_open() else "closed"
         flash(f"Survey settings saved. The survey is now {state}.", "success")
         return redirect(url_for("admin.list_surveys"))

@@ -181,7 +181,7 @@ def create_session(
             conversation.responses.append(_new_response(conversation, question_id, position, text))
     db.session.add(conversation)
     db.session.flush()
-    code_saved(conversation.responses)
+    code_saved(conversation.responses, new=True)
     audit.record(
         "session_created",
         target=conversation,
@@ -361,7 +361,7 @@ def import_sessions(
             ),
             rows,
         )
-        code_responses([ResponseText(*row) for row in inserted])
+        code_responses([ResponseText(*row) for row in inserted], new=True)
     summary.sessions = len(conversations)
     summary.responses = len(rows)
     audit.record(

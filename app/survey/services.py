@@ -9,6 +9,7 @@ the draft is locked, and a draft already submitted returns its submission.
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -93,6 +94,31 @@ def survey_row(survey_id: str) -> Survey:
         db.session.add(survey)
         db.session.flush()
     return survey
+
+
+# Whether each survey is open, as last read, and until when (monotonic seconds).
+_open_states: dict[str, tuple[float, bool]] = {}
+
+
+def survey_is_open(survey_id: str) -> bool:
+    """Return whether the survey takes answers, read at most every few seconds.
+
+    Every survey page checks this; reading the row each time would be a
+    quarter of a page's database work. An administrator's change reaches
+    every worker within SURVEY_OPEN_STATE_SECONDS (a couple of seconds).
+    """
+    now = time.monotonic()
+    cached = _open_states.get(survey_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    is_open = survey_row(survey_id).is_open()
+    _open_states[survey_id] = (now + current_app.config["SURVEY_OPEN_STATE_SECONDS"], is_open)
+    return is_open
+
+
+def forget_open_states() -> None:
+    """Drop the remembered open states (after an administrator changes a survey)."""
+    _open_states.clear()
 
 
 def sync_surveys() -> int:
@@ -226,7 +252,7 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> Surve
             )
     db.session.add(submission)
     db.session.flush()
-    code_saved(submission.responses)
+    code_saved(submission.responses, new=True)
     details = _contact_details(contact, [q for q in defn.questions() if q.contact])
     if details:
         db.session.add(

@@ -25,6 +25,7 @@ from flask_wtf import FlaskForm
 from app.extensions import db, limiter
 from app.models import SurveyDraft, SurveySubmission, utcnow
 from app.survey import bp, services
+from app.survey.page_cache import blank_pages
 from app.survey.services import IncompleteSurvey, SurveyNotFound
 from surveys import (
     CSRF_TIME_LIMIT,
@@ -79,9 +80,9 @@ def _previewing(survey_id: str) -> bool:
 
 def _closed(defn: SurveyDefinition) -> ResponseReturnValue | None:
     """Return the closed page when the survey is not taking answers (unless previewing)."""
-    survey = services.survey_row(defn.id)
-    if survey.is_open() or _previewing(defn.id):
+    if _previewing(defn.id) or services.survey_is_open(defn.id):
         return None
+    survey = services.survey_row(defn.id)
     opens_later = bool(survey.accepting and survey.opens_at and utcnow() < survey.opens_at)
     db.session.commit()
     return render_template(
@@ -123,6 +124,20 @@ def _friendly_csrf_error(form: FlaskForm) -> None:
         form.csrf_token.errors = [
             "This page had expired. Your earlier answers are saved: answer this page again."
         ]
+
+
+def _is_blank_view(page: Page, answers: dict[str, Any]) -> bool:
+    """Return True for a first look at an unanswered page by an anonymous respondent.
+
+    Such a page is the same for everyone but for its CSRF token and nonce,
+    so it can come from the blank-page cache.
+    """
+    return (
+        request.method == "GET"
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+        and not any(is_answered(value) for value in form_data_for(page, answers).values())
+    )
 
 
 def _has_answers(page: Page, answers: dict[str, Any]) -> bool:
@@ -203,16 +218,24 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         else (_page_url(defn, previous) if previous else url_for("survey.start", survey_id=defn.id))
     )
     db.session.commit()
-    return render_template(
-        "survey/page.html",
-        title=page.title or page.questions[0].label,
-        defn=defn,
-        page=page,
-        questions=visible_questions(page, answers),
-        form=form,
-        back_url=back_url,
-        show_help=_has_open_question(defn, page),
-    )
+    questions = visible_questions(page, answers)
+
+    def render() -> str:
+        return render_template(
+            "survey/page.html",
+            title=page.title or page.questions[0].label,
+            defn=defn,
+            page=page,
+            questions=questions,
+            form=form,
+            back_url=back_url,
+            show_help=_has_open_question(defn, page),
+        )
+
+    if _is_blank_view(page, answers):
+        key = (defn.id, defn.version, page.id, back_url, tuple(q.id for q in questions))
+        return blank_pages.render(key, render)
+    return render()
 
 
 @bp.route("/<survey_id>/check-your-answers", methods=["GET", "POST"])

@@ -212,3 +212,23 @@ def test_survey_row_is_created_by_reference_load(app: Flask) -> None:
     with app.app_context():
         assert db.session.get(Survey, "have-your-say") is not None
         db.session.remove()
+
+
+def test_the_open_state_is_remembered_briefly_and_forgotten_on_change(app: Flask) -> None:
+    from app.survey import services
+
+    app.config["SURVEY_OPEN_STATE_SECONDS"] = 60.0
+    try:
+        with app.test_request_context():
+            services.forget_open_states()
+            assert services.survey_is_open("have-your-say") is True
+            db.session.commit()
+        _close(app)
+        with app.test_request_context():
+            assert services.survey_is_open("have-your-say") is True  # still remembered
+            services.forget_open_states()
+            assert services.survey_is_open("have-your-say") is False
+            db.session.commit()
+    finally:
+        app.config["SURVEY_OPEN_STATE_SECONDS"] = 0.0
+        services.forget_open_states()

@@ -241,3 +241,24 @@ def test_codes_exist_for_survey_answers(
 ) -> None:
     submit(client, answer_all(client).get_data(as_text=True))
     assert _count(app, ResponseCode) >= 4
+
+
+def test_cached_blank_pages_carry_each_respondents_own_token_and_nonce(app: Flask) -> None:
+    import re
+
+    pages = []
+    for _ in range(2):
+        respondent = app.test_client()
+        response = respondent.get(f"{SURVEY}/area")
+        html = response.get_data(as_text=True)
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        assert nonce and token
+        assert f'nonce="{nonce.group(1)}"' in html
+        assert "placeholder-" not in html
+        pages.append((token.group(1), nonce.group(1)))
+        sent = respondent.post(
+            f"{SURVEY}/area", data={"area": "belgrave", "csrf_token": token.group(1)}
+        )
+        assert sent.status_code == 302
+    assert pages[0][0] != pages[1][0] and pages[0][1] != pages[1][1]

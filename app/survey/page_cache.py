@@ -1,0 +1,57 @@
+"""A cache of rendered blank survey pages.
+
+Most page views in a survey are of a page the respondent has not answered
+yet: the same HTML for everyone, except for the CSRF token and the CSP
+nonce, which are new for each respondent or request. Rendering the GOV.UK
+macros costs more than everything else the request does, so a blank page is
+rendered once per process, with the token and nonce swapped for
+placeholders, and each request fills in its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask_wtf.csrf import generate_csrf
+
+from app.security import csp_nonce
+
+# Random strings that cannot occur in a page by accident.
+_CSRF_PLACEHOLDER = "csrf-placeholder-4b1e9f0c7a2d"
+_NONCE_PLACEHOLDER = "nonce-placeholder-9c3a7e5d1f60"
+
+
+class BlankPageCache:
+    """Rendered pages by key, least recently used dropped first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def render(self, key: Hashable, render: Callable[[], str]) -> str:
+        """Return the page for `key` with this request's CSRF token and nonce."""
+        token = generate_csrf()
+        nonce = csp_nonce()
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+        if page is None:
+            html = render()
+            page = html.replace(token, _CSRF_PLACEHOLDER).replace(nonce, _NONCE_PLACEHOLDER)
+            with self._lock:
+                self._pages[key] = page
+                if len(self._pages) > self._size:
+                    self._pages.popitem(last=False)
+        return page.replace(_CSRF_PLACEHOLDER, token).replace(_NONCE_PLACEHOLDER, nonce)
+
+    def clear(self) -> None:
+        """Forget every page (after survey definitions or templates change)."""
+        with self._lock:
+            self._pages.clear()
+
+
+blank_pages = BlankPageCache()
