@@ -86,6 +86,9 @@ class Config:
     # Days a respondent's follow-up contact details are kept.
     SURVEY_CONTACT_RETENTION_DAYS = int(os.environ.get("SURVEY_CONTACT_RETENTION_DAYS", "183"))
 
+    # Survey figures from fewer respondents than this show "fewer than 5".
+    SMALL_NUMBER_THRESHOLD = int(os.environ.get("SMALL_NUMBER_THRESHOLD", "5"))
+
     HSTS = False
     SERVICE_NAME = "Community Voice"
     COUNCIL_NAME = "Leicester City Council"

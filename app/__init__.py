@@ -43,6 +43,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.auth.staff_sessions import init_login
     from app.core import bp as core_bp
+    from app.dashboard import bp as dashboard_bp
     from app.sessions import bp as sessions_bp
     from app.survey import bp as survey_bp
     from app.survey import services as survey_services
@@ -52,6 +53,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(survey_bp)
     # Survey forms check their own CSRF token, which never times out: a
     # respondent who takes over an hour must not lose their answers.

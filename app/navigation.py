@@ -11,6 +11,7 @@ from app.auth.permissions import can_record_sessions
 
 # (label, endpoint, roles that see it, endpoints that mark it active)
 _ITEMS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("Overview", "dashboard.overview_page", ("admin", "strategy"), ("dashboard.",)),
     ("Sessions", "sessions.list_sessions", ("admin", "strategy", "lead"), ("sessions.",)),
     ("Import", "sessions.import_sessions", ("admin", "lead"), ("sessions.import",)),
     ("Surveys", "admin.list_surveys", ("admin",), ("admin.list_surveys", "admin.survey")),

@@ -15,6 +15,8 @@ from app.extensions import db, limiter
 def index() -> ResponseReturnValue:
     """Send staff to their work and everyone else to sign in."""
     if current_user.is_authenticated:
+        if current_user.role in ("strategy", "admin"):
+            return redirect(url_for("dashboard.overview_page"))
         return redirect(url_for("sessions.list_sessions"))
     return redirect(url_for("auth.sign_in"))
 

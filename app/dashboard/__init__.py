@@ -1,0 +1,7 @@
+"""The strategy team's dashboard: theme summaries and the words behind them."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+from app.dashboard import views  # noqa: E402,F401
