@@ -7,12 +7,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from app.auth.permissions import staff_required
 from app.dashboard import bp
+from app.dashboard.charts import heatmap, horizontal_bar_chart, line_chart
 from app.dashboard.forms import DashboardFilterForm
 from app.dashboard.quotes import theme_quotes
-from app.dashboard.summaries import Filters, overview
+from app.dashboard.summaries import Filters, Overview, overview
 from app.extensions import db
 from app.models import Area, Question, Theme
 
@@ -52,6 +54,47 @@ def _query_args() -> dict[str, Any]:
     return {key: value for key, value in request.args.items() if value}
 
 
+def overview_charts(summary: Overview) -> dict[str, Markup]:
+    """The overview's charts; each page section also shows the same data as a table."""
+    top = summary.themes[:12]
+    return {
+        "themes": horizontal_bar_chart(
+            chart_id="themes-chart",
+            title="Themes by share of responses",
+            description=(
+                "The 12 most mentioned themes, as a share of all responses. "
+                "The table below gives every theme."
+            ),
+            bars=[(row.label, row.responses.share, row.responses.label) for row in top],
+        ),
+        "areas": heatmap(
+            chart_id="areas-chart",
+            title="Themes by area",
+            description="Share of each area's responses coded with each of the leading themes.",
+            row_labels=[row.label for row in top],
+            column_labels=[name for _id, name in summary.areas],
+            values=[
+                [summary.area_matrix[(row.theme_id, area_id)].share for area_id, _ in summary.areas]
+                for row in top
+            ],
+            value_labels=[
+                [
+                    summary.area_matrix[(row.theme_id, area_id)].percent
+                    for area_id, _ in summary.areas
+                ]
+                for row in top
+            ],
+        ),
+        "months": line_chart(
+            chart_id="months-chart",
+            title="Responses over time",
+            description="The number of responses recorded each month.",
+            points=[(month, float(count)) for month, count in summary.months],
+            y_label="Responses",
+        ),
+    }
+
+
 @bp.get("/")
 @staff_required("strategy", "admin")
 def overview_page() -> ResponseReturnValue:
@@ -63,6 +106,7 @@ def overview_page() -> ResponseReturnValue:
         title="What the community told us",
         filter_form=form,
         summary=summary,
+        charts=overview_charts(summary),
         query_args=_query_args(),
     )
 

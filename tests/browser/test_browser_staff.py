@@ -65,12 +65,17 @@ INVALID_CSV = CSV_HEADER + (
 
 
 def sign_in(page: Page, member: StaffMember) -> None:
-    """Sign in through the form and land on the sessions list."""
+    """Sign in through the form and land on the role's start page.
+
+    Community leads start on the sessions list; the strategy team and
+    administrators on the dashboard's overview.
+    """
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(member.email)
     page.get_by_label("Password", exact=True).fill(member.password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Sessions")).to_be_visible()
+    landing = "Sessions" if member.role == "lead" else "What the community told us"
+    expect(page.get_by_role("heading", level=1, name=landing)).to_be_visible()
 
 
 def fill_session_form(page: Page, notes: dict[str, str] = NOTES) -> None:

@@ -1,0 +1,42 @@
+"""The strategy team's dashboard in a browser: filters, theme pages, axe-core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_browser_staff import sign_in
+from tests.conftest import StaffMember
+
+Axe = Callable[[Page], None]
+
+
+def test_strategy_user_filters_the_overview_and_opens_a_theme(
+    page: Page,
+    axe: Axe,
+    make_user: Callable[..., StaffMember],
+    make_session: Callable[..., int],
+) -> None:
+    make_session(
+        area="Braunstone",
+        points={"why": ["Young people carry knives because they are scared of being jumped"]},
+    )
+    make_session(area="Belgrave", points={"help": ["We need more youth clubs open late"]})
+    sign_in(page, make_user(role="strategy"))
+    page.goto("/dashboard/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What the community told us")
+    expect(page.locator("#total-responses")).to_have_text("2")
+    axe(page)
+
+    page.get_by_label("Area", exact=True).select_option(label="Braunstone")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#total-responses")).to_have_text("1")
+    axe(page)
+
+    page.get_by_role("link", name="Fear and feeling unsafe").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fear and feeling unsafe")
+    quote = page.locator("#quotes blockquote").first
+    expect(quote).to_contain_text("they are scared of being jumped")
+    expect(quote.locator("mark")).not_to_have_count(0)
+    axe(page)
