@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -242,54 +243,31 @@ def overview(filters: Filters, threshold: int = 5) -> Overview:
         )
 
     areas = [(a.id, a.name) for a in db.session.scalars(sa.select(Area).order_by(Area.position))]
-    area_totals: dict[int | None, int] = {
-        area_id: int(count)
-        for area_id, count in db.session.execute(
-            sa.select(base.c.area_id, sa.func.count(base.c.id)).group_by(base.c.area_id)
-        )
-    }
-    area_matrix = {}
-    for theme_id, area_id, count in db.session.execute(
-        sa.select(
-            coded.c.theme_id, coded.c.area_id, sa.func.count(sa.distinct(coded.c.id))
-        ).group_by(coded.c.theme_id, coded.c.area_id)
-    ):
-        if area_id is not None:
-            area_matrix[(theme_id, area_id)] = _suppress(
-                int(count), int(area_totals.get(area_id, 0)), threshold, survey_only
-            )
-    for theme in themes:
-        for area_id, _name in areas:
-            area_matrix.setdefault(
-                (theme.id, area_id),
-                _suppress(0, int(area_totals.get(area_id, 0)), threshold, survey_only),
-            )
-
     questions = [
         (q.id, q.short_label)
         for q in db.session.scalars(sa.select(Question).order_by(Question.position))
     ]
-    question_totals: dict[str, int] = {
-        question_id: int(count)
-        for question_id, count in db.session.execute(
-            sa.select(base.c.question_id, sa.func.count(base.c.id)).group_by(base.c.question_id)
-        )
-    }
-    question_matrix = {}
-    for theme_id, question_id, count in db.session.execute(
-        sa.select(
-            coded.c.theme_id, coded.c.question_id, sa.func.count(sa.distinct(coded.c.id))
-        ).group_by(coded.c.theme_id, coded.c.question_id)
-    ):
-        question_matrix[(theme_id, question_id)] = _suppress(
-            int(count), int(question_totals.get(question_id, 0)), threshold, survey_only
-        )
-    for theme in themes:
-        for question_id, _label in questions:
-            question_matrix.setdefault(
-                (theme.id, question_id),
-                _suppress(0, int(question_totals.get(question_id, 0)), threshold, survey_only),
-            )
+    theme_ids = [theme.id for theme in themes]
+    area_matrix = _matrix(
+        base.c.area_id,
+        coded.c.area_id,
+        base,
+        coded,
+        theme_ids,
+        [a for a, _ in areas],
+        threshold,
+        survey_only,
+    )
+    question_matrix = _matrix(
+        base.c.question_id,
+        coded.c.question_id,
+        base,
+        coded,
+        theme_ids,
+        [q for q, _ in questions],
+        threshold,
+        survey_only,
+    )
 
     return Overview(
         total_responses=total_responses,
@@ -304,6 +282,40 @@ def overview(filters: Filters, threshold: int = 5) -> Overview:
         question_matrix=question_matrix,
         months=_months(base),
     )
+
+
+def _matrix(
+    base_column: sa.ColumnElement[Any],
+    coded_column: sa.ColumnElement[Any],
+    base: sa.Subquery,
+    coded: sa.Subquery,
+    theme_ids: list[str],
+    keys: list[Any],
+    threshold: int,
+    survey_only: bool,
+) -> dict[tuple[str, Any], Count]:
+    """Share of each column's responses (an area's, a question's) coded with each theme."""
+    totals = {
+        key: int(count)
+        for key, count in db.session.execute(
+            sa.select(base_column, sa.func.count(base.c.id)).group_by(base_column)
+        )
+    }
+    counts = {
+        (theme_id, key): int(count)
+        for theme_id, key, count in db.session.execute(
+            sa.select(
+                coded.c.theme_id, coded_column, sa.func.count(sa.distinct(coded.c.id))
+            ).group_by(coded.c.theme_id, coded_column)
+        )
+    }
+    return {
+        (theme_id, key): _suppress(
+            counts.get((theme_id, key), 0), totals.get(key, 0), threshold, survey_only
+        )
+        for theme_id in theme_ids
+        for key in keys
+    }
 
 
 def _months(base: sa.Subquery) -> list[tuple[str, int]]:
