@@ -16,11 +16,12 @@ its write starts a transaction of its own and waits like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from app.extensions import db
 
@@ -55,8 +56,18 @@ def _on_sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql(_begin_statement.get())
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes_on_read(view: F) -> F:
+    """Mark a view whose page views write (an audit row for every view, say)."""
+    view.writes_on_read = True  # type: ignore[attr-defined]
+    return view
+
+
 def _choose_transaction_mode() -> None:
-    read_only = request.method in READ_ONLY_METHODS
+    view = current_app.view_functions.get(request.endpoint or "")
+    read_only = request.method in READ_ONLY_METHODS and not getattr(view, "writes_on_read", False)
     _begin_statement.set("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 

@@ -144,6 +144,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[str] = mapped_column(sa.String(20))
+    # May see and act on safeguarding flags (administrators always may).
+    safeguarding: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Empty until the person follows their invitation and chooses a password.
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
@@ -184,6 +186,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     def area_ids(self) -> set[int]:
         """Return the ids of the areas this person leads."""
         return {area.id for area in self.areas}
+
+    @property
+    def can_safeguard(self) -> bool:
+        """True for administrators and staff given the safeguarding permission."""
+        return self.active and (self.role == "admin" or self.safeguarding)
 
     def has_role(self, *roles: str) -> bool:
         """Return True when this person holds one of `roles`."""

@@ -14,6 +14,12 @@ _ITEMS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("Overview", "dashboard.overview_page", ("admin", "strategy"), ("dashboard.",)),
     ("Sessions", "sessions.list_sessions", ("admin", "strategy", "lead"), ("sessions.",)),
     ("Import", "sessions.import_sessions", ("admin", "lead"), ("sessions.import",)),
+    (
+        "Safeguarding",
+        "dashboard.safeguarding_queue",
+        ("admin", "strategy", "lead"),
+        ("dashboard.safeguarding",),
+    ),
     ("Surveys", "admin.list_surveys", ("admin",), ("admin.list_surveys", "admin.survey")),
     ("Users", "admin.list_users", ("admin",), ("admin.list_users", "admin.user", "admin.invite")),
     ("Audit log", "admin.audit_log", ("admin",), ("admin.audit",)),
@@ -32,6 +38,8 @@ def navigation_items() -> list[dict[str, Any]]:
         if current_user.role not in roles:
             continue
         if target == "sessions.import_sessions" and not can_record_sessions(current_user):
+            continue
+        if target == "dashboard.safeguarding_queue" and not current_user.can_safeguard:
             continue
         item: dict[str, Any] = {"text": label, "href": url_for(target)}
         items.append(item)

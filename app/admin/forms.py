@@ -5,12 +5,20 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -67,7 +75,13 @@ class InviteUserForm(_RoleAndAreas):
 
 
 class EditUserForm(_RoleAndAreas):
-    """Change someone's role and areas."""
+    """Change someone's role, areas and safeguarding permission."""
+
+    safeguarding = BooleanField(
+        "Can see and act on safeguarding flags",
+        widget=GovCheckboxInput(),
+        description="Administrators always can. Give this only to trained staff.",
+    )
 
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 

@@ -85,23 +85,27 @@ def new_invitation(user: User, by: User, lifetime: timedelta) -> str:
     return token
 
 
-def change_role(user: User, role: str, area_ids: Sequence[int], by: User) -> None:
-    """Change someone's role and areas."""
+def change_role(
+    user: User, role: str, area_ids: Sequence[int], by: User, *, safeguarding: bool | None = None
+) -> None:
+    """Change someone's role and areas (and, if given, their safeguarding permission)."""
     if role not in ROLES:
         raise AccountError(f"Role must be one of {', '.join(ROLES)}")
     if user.id == by.id and role != "admin":
         raise AccountError("You cannot remove your own administrator role")
     if role == "lead" and not area_ids:
         raise AccountError("A community lead needs at least one area")
-    before = {"role": user.role, "area_ids": sorted(user.area_ids)}
+    before = {
+        "role": user.role,
+        "area_ids": sorted(user.area_ids),
+        "safeguarding": user.safeguarding,
+    }
     user.role = role
     user.areas = _areas(area_ids) if role == "lead" else []
-    audit.record(
-        "user_edited",
-        actor=by,
-        target=user,
-        details={"before": before, "after": {"role": role, "area_ids": sorted(user.area_ids)}},
-    )
+    if safeguarding is not None:
+        user.safeguarding = safeguarding
+    after = {"role": role, "area_ids": sorted(user.area_ids), "safeguarding": user.safeguarding}
+    audit.record("user_edited", actor=by, target=user, details={"before": before, "after": after})
 
 
 def deactivate(user: User, by: User) -> None:

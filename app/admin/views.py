@@ -80,7 +80,13 @@ def user(user_id: int) -> ResponseReturnValue:
         form.areas.data = sorted(person.area_ids)
     if form.validate_on_submit():
         try:
-            services.change_role(person, form.role.data or "", form.areas.data or [], _admin())
+            services.change_role(
+                person,
+                form.role.data or "",
+                form.areas.data or [],
+                _admin(),
+                safeguarding=bool(form.safeguarding.data),
+            )
         except AccountError as problem:
             db.session.rollback()
             form.role.errors = [str(problem)]

@@ -40,3 +40,25 @@ def test_strategy_user_filters_the_overview_and_opens_a_theme(
     expect(quote).to_contain_text("they are scared of being jumped")
     expect(quote.locator("mark")).not_to_have_count(0)
     axe(page)
+
+
+def test_admin_acts_on_a_safeguarding_flag(
+    page: Page,
+    axe: Axe,
+    make_user: Callable[..., StaffMember],
+    make_session: Callable[..., int],
+) -> None:
+    make_session(points={"what_where": ["My brother has a knife in his bag right now"]})
+    sign_in(page, make_user(role="admin"))
+    page.get_by_role("link", name="Safeguarding").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Safeguarding")
+    axe(page)
+    page.locator("#flags a").first.click()
+    expect(page.locator("#flagged-text mark")).not_to_have_count(0)
+    axe(page)
+    page.get_by_role("button", name="Mark as actioned").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter what was done")
+    axe(page)
+    page.get_by_label("What was done").fill("Called 101 and passed it on")
+    page.get_by_role("button", name="Mark as actioned").click()
+    expect(page.get_by_text("There are no flags to act on")).to_be_visible()
