@@ -66,7 +66,17 @@ def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> Codin
     known_themes = set(db.session.scalars(sa.select(Theme.id).where(Theme.retired_at.is_(None))))
     decided: set[tuple[int, str]] = set()
     actioned: set[int] = set()
+    reviewed: set[int] = set()
     if not new:
+        # A reviewed response's themes were all decided by a person: the coder
+        # adds nothing to it, not even a theme the person left unticked.
+        reviewed = set(
+            db.session.scalars(
+                sa.select(Response.id).where(
+                    Response.id.in_(ids), Response.reviewed_at.is_not(None)
+                )
+            )
+        )
         decided = {
             (response_id, theme_id)
             for response_id, theme_id in db.session.execute(
@@ -99,7 +109,11 @@ def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> Codin
     for item in items:
         result = coder.code(item.text, item.question_id)
         for theme_code in result.themes:
-            if theme_code.theme not in known_themes or (item.id, theme_code.theme) in decided:
+            if (
+                item.id in reviewed
+                or theme_code.theme not in known_themes
+                or (item.id, theme_code.theme) in decided
+            ):
                 continue
             code_rows.append(
                 {

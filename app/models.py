@@ -321,6 +321,11 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     # version differs from the current coder's.
     coder_version: Mapped[str | None] = mapped_column(sa.String(120), index=True)
     coded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a person has checked this response's themes; its codes are then theirs.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     session: Mapped[ConversationSession | None] = relationship(back_populates="responses")
     submission: Mapped[SurveySubmission | None] = relationship(back_populates="responses")
@@ -366,6 +371,10 @@ class ResponseCode(db.Model):  # type: ignore[name-defined,misc]
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     source: Mapped[str] = mapped_column(sa.String(10), default="auto")
     coder_version: Mapped[str | None] = mapped_column(sa.String(120))
+    # On a person's decision: the score the coder had given this theme, or None
+    # if the coder had not coded it. Agreement between coder and people is
+    # measured from this.
+    coder_score: Mapped[float | None] = mapped_column()
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -12,6 +12,12 @@ from app.auth.permissions import can_record_sessions
 # (label, endpoint, roles that see it, endpoints that mark it active)
 _ITEMS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("Overview", "dashboard.overview_page", ("admin", "strategy"), ("dashboard.",)),
+    (
+        "Review",
+        "dashboard.review_next",
+        ("admin", "strategy"),
+        ("dashboard.review", "dashboard.coder_quality"),
+    ),
     ("Sessions", "sessions.list_sessions", ("admin", "strategy", "lead"), ("sessions.",)),
     ("Import", "sessions.import_sessions", ("admin", "lead"), ("sessions.import",)),
     (

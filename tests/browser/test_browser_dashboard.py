@@ -62,3 +62,29 @@ def test_admin_acts_on_a_safeguarding_flag(
     page.get_by_label("What was done").fill("Called 101 and passed it on")
     page.get_by_role("button", name="Mark as actioned").click()
     expect(page.get_by_text("There are no flags to act on")).to_be_visible()
+
+
+def test_reviewing_with_the_keyboard(
+    page: Page,
+    axe: Axe,
+    make_user: Callable[..., StaffMember],
+    make_session: Callable[..., int],
+) -> None:
+    make_session(points={"why": ["They carry knives because they are scared", "No idea"]})
+    sign_in(page, make_user(role="strategy"))
+    page.get_by_role("link", name="Review").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Which themes does this response carry?"
+    )
+    axe(page)
+    # Tab to the first theme, tick it with the space bar, save with Enter.
+    page.get_by_role("group", name="Themes in this response").get_by_label(
+        "Peer pressure and belonging"
+    ).focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Save and review the next").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("1 added")
+    page.goto("/dashboard/coder-quality")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coder quality")
+    axe(page)
