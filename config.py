@@ -86,6 +86,10 @@ class Config:
     # Days a respondent's follow-up contact details are kept.
     SURVEY_CONTACT_RETENTION_DAYS = int(os.environ.get("SURVEY_CONTACT_RETENTION_DAYS", "183"))
 
+    # The learned layer retrained from staff reviews; the shipped model until it exists.
+    ANALYSIS_MODEL_PATH = os.environ.get(
+        "ANALYSIS_MODEL_PATH", str(INSTANCE_DIR / "models" / "theme_model.json")
+    )
     # Survey figures from fewer respondents than this show "fewer than 5".
     SMALL_NUMBER_THRESHOLD = int(os.environ.get("SMALL_NUMBER_THRESHOLD", "5"))
 
@@ -125,6 +129,9 @@ class TestConfig(Config):
         or f"sqlite:///{Path(tempfile.gettempdir()) / f'community-voice-test-{os.getpid()}.db'}"
     )
     RATELIMIT_STORAGE_URI = "memory://"
+    ANALYSIS_MODEL_PATH = str(
+        Path(tempfile.gettempdir()) / f"community-voice-test-{os.getpid()}-model.json"
+    )
     # Tests open and close surveys directly in the database: read the state every time.
     SURVEY_OPEN_STATE_SECONDS = 0.0
     # Every test signs in from 127.0.0.1; tests of the limit itself lower it.

@@ -163,6 +163,24 @@ def recode_command(everything: bool) -> None:
     )
 
 
+@analysis_cli.command("retrain")
+def retrain_command() -> None:
+    """Retrain the learned layer with every reviewed response, then use it for new coding."""
+    from app.coding import retrain_from_reviews
+
+    result = retrain_from_reviews()
+    audit.record(
+        "coder_retrained",
+        actor_label="command line",
+        details={"reviewed_rows": result.reviewed_rows, "coder_version": result.coder_version},
+    )
+    db.session.commit()
+    click.echo(
+        f"Retrained with {result.reviewed_rows} reviewed responses: coder {result.coder_version}."
+    )
+    click.echo("Run 'flask analysis recode' to re-code stored responses with it.")
+
+
 @export_cli.command("responses")
 @click.option(
     "--format", "file_format", type=click.Choice(["csv"]), default="csv", show_default=True

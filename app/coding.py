@@ -9,18 +9,25 @@ added for a theme a person has already decided on.
 
 from __future__ import annotations
 
+import csv
+import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 import analysis
+from analysis import cli as analysis_cli
 from analysis.safeguarding import DETECTOR_VERSION, detect_safeguarding
 from app.extensions import db
 from app.models import Response, ResponseCode, SafeguardingFlag, Theme, utcnow
 
 RECODE_CHUNK = 500
+ANALYSIS_DATA = Path(analysis.__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -41,9 +48,87 @@ class CodingSummary:
     flagged: int = 0
 
 
+# Coders built from a retrained model, by (path, modification time).
+_retrained: dict[tuple[str, int], analysis.Coder] = {}
+_retrained_lock = threading.Lock()
+
+
 def current_coder() -> analysis.Coder:
-    """Return the shared theme coder (built once per process)."""
-    return analysis.load_coder()
+    """Return the theme coder: with the model retrained from reviews, if there is one.
+
+    The shipped model is used until `flask analysis retrain` (or the button on
+    the coder-quality page) writes one to ANALYSIS_MODEL_PATH. Each process
+    notices a new file by its modification time and builds its coder once.
+    """
+    path = Path(current_app.config["ANALYSIS_MODEL_PATH"])
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return analysis.load_coder()
+    coder = _retrained.get(key)
+    if coder is None:
+        with _retrained_lock:
+            coder = _retrained.get(key)
+            if coder is None:
+                coder = analysis.load_coder(model=path)
+                _retrained.clear()
+                _retrained[key] = coder
+    return coder
+
+
+@dataclass(frozen=True)
+class Retrained:
+    """What a retraining used and produced."""
+
+    reviewed_rows: int
+    coder_version: str
+
+
+def retrain_from_reviews() -> Retrained:
+    """Train the learned layer on the shipped labelled data plus every reviewed response.
+
+    Writes the model to ANALYSIS_MODEL_PATH (atomically), so the next coding
+    uses it; existing codes change only when responses are re-coded.
+    """
+    rows = db.session.execute(
+        sa.select(Response.id, Response.text)
+        .where(Response.reviewed_at.is_not(None))
+        .order_by(Response.id)
+    ).all()
+    themes: dict[int, list[str]] = {}
+    for response_id, theme_id in db.session.execute(
+        sa.select(ResponseCode.response_id, ResponseCode.theme_id).where(
+            ResponseCode.response_id.in_([row.id for row in rows] or [-1]),
+            ResponseCode.applied.is_(True),
+            ResponseCode.source == "human",
+        )
+    ):
+        themes.setdefault(response_id, []).append(theme_id)
+    target = Path(current_app.config["ANALYSIS_MODEL_PATH"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        reviewed_csv = Path(folder) / "reviewed.csv"
+        with reviewed_csv.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            # Same columns as the shipped labelled files (the trainer reads one layout).
+            writer.writerow(["text", "themes"])
+            for row in rows:
+                writer.writerow([row.text, ";".join(sorted(themes.get(row.id, [])))])
+        partial = target.with_name(target.name + ".partial")
+        status = analysis_cli.main(
+            [
+                "train",
+                "--quiet",
+                "--gold", str(ANALYSIS_DATA / "gold_dev.csv"),
+                "--gold", str(ANALYSIS_DATA / "examples.csv"),
+                "--gold", str(reviewed_csv),
+                "--output", str(partial),
+            ]
+        )  # fmt: skip
+        if status != 0:
+            raise RuntimeError(f"training failed with status {status}")
+        partial.replace(target)
+    return Retrained(len(rows), current_coder().version)
 
 
 def _evidence(text: str, spans: Iterable[tuple[int, int]]) -> list[dict[str, Any]]:

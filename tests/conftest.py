@@ -61,6 +61,7 @@ def app() -> Iterator[Flask]:
     if is_sqlite and database:
         for suffix in ("", "-wal", "-shm"):
             Path(database + suffix).unlink(missing_ok=True)
+    Path(application.config["ANALYSIS_MODEL_PATH"]).unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
 from wtforms import SelectMultipleField
 
+from app import audit
 from app.auth.permissions import staff_required
+from app.coding import current_coder, retrain_from_reviews
 from app.dashboard import bp, reviews
 from app.dashboard.quotes import highlight_redacted
 from app.extensions import db
@@ -88,11 +90,40 @@ def review_response(response_id: int) -> ResponseReturnValue:
     )
 
 
+class RetrainForm(FlaskForm):
+    """The retrain button (a CSRF token and nothing else)."""
+
+
 @bp.get("/coder-quality")
 @staff_required("strategy", "admin")
 def coder_quality() -> ResponseReturnValue:
     """Agreement between the coder and people, theme by theme, on reviewed responses."""
     reviewed, rows = reviews.agreement()
     return render_template(
-        "dashboard/coder_quality.html", title="Coder quality", reviewed=reviewed, rows=rows
+        "dashboard/coder_quality.html",
+        title="Coder quality",
+        reviewed=reviewed,
+        rows=rows,
+        retrain_form=RetrainForm(),
+        coder_version=current_coder().version,
     )
+
+
+@bp.post("/coder-quality/retrain")
+@staff_required("strategy", "admin")
+def retrain() -> ResponseReturnValue:
+    """Retrain the learned layer with the reviewed responses (about two seconds)."""
+    if not RetrainForm().validate_on_submit():
+        abort(400)
+    result = retrain_from_reviews()
+    audit.record(
+        "coder_retrained",
+        details={"reviewed_rows": result.reviewed_rows, "coder_version": result.coder_version},
+    )
+    db.session.commit()
+    flash(
+        f"The coder has learned from {result.reviewed_rows} reviewed "
+        f"response{'s' if result.reviewed_rows != 1 else ''}. New responses are coded with it.",
+        "success",
+    )
+    return redirect(url_for("dashboard.coder_quality"))

@@ -124,3 +124,52 @@ def test_nothing_left_to_review(client: FlaskClient, signed_in: Callable[..., St
     page = client.get("/dashboard/review/")
     assert "Every response has been reviewed" in page.get_data(as_text=True)
     assert client.get("/dashboard/review/999999").status_code == 404
+
+
+def test_retraining_learns_from_reviews_and_changes_the_coder(
+    app: Flask,
+    client: FlaskClient,
+    signed_in: Callable[..., StaffMember],
+    make_session: Callable[..., int],
+) -> None:
+    from pathlib import Path
+
+    make_session(points={"why": [CONFIDENT]})
+    signed_in("strategy")
+    model_path = Path(app.config["ANALYSIS_MODEL_PATH"])
+    try:
+        before = BeautifulSoup(
+            client.get("/dashboard/coder-quality").get_data(as_text=True), "html.parser"
+        )
+        old_version = before.select_one("code")
+        assert old_version is not None and not model_path.exists()
+        response_id = _response_id(app, CONFIDENT)
+        page = client.get(f"/dashboard/review/{response_id}").get_data(as_text=True)
+        client.post(
+            f"/dashboard/review/{response_id}",
+            data={"csrf_token": csrf_token(page), "themes": ["fear", "peer_pressure"]},
+        )
+        quality = client.get("/dashboard/coder-quality").get_data(as_text=True)
+        done = client.post(
+            "/dashboard/coder-quality/retrain", data={"csrf_token": csrf_token(quality)}
+        )
+        assert done.status_code == 302
+        after = BeautifulSoup(
+            client.get("/dashboard/coder-quality").get_data(as_text=True), "html.parser"
+        )
+        assert "The coder has learned from 1 reviewed response" in after.get_text()
+        new_version = after.select_one("code")
+        assert new_version is not None and new_version.get_text() != old_version.get_text()
+        assert model_path.exists()
+        result = app.test_cli_runner().invoke(args=["analysis", "retrain"])
+        assert "Retrained with 1 reviewed responses" in result.output
+        with app.app_context():
+            actions = list(
+                db.session.scalars(
+                    sa.select(AuditEvent.action).where(AuditEvent.action == "coder_retrained")
+                )
+            )
+            db.session.remove()
+        assert len(actions) == 2
+    finally:
+        model_path.unlink(missing_ok=True)
