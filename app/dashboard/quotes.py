@@ -40,14 +40,17 @@ def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def highlight_redacted(text: str, evidence: Sequence[tuple[int, int]]) -> Markup:
+def highlight_redacted(
+    text: str, evidence: Sequence[tuple[int, int]], *, redact: bool = True
+) -> Markup:
     """Return `text` as HTML: personal data replaced by placeholders, evidence in <mark>.
 
     Redaction happens on the original text with the evidence offsets, so the
     highlight still falls on the right words; a placeholder inside evidence is
-    highlighted too. Everything else is escaped.
+    highlighted too. Everything else is escaped. `redact=False` keeps the text
+    whole (for safeguarding staff, who may need the names).
     """
-    pii = sorted((span.start, span.end, span.kind) for span in find_pii(text))
+    pii = sorted((span.start, span.end, span.kind) for span in find_pii(text)) if redact else []
     marks = _merge([(max(0, s), min(len(text), e)) for s, e in evidence if e > s])
     boundaries = sorted(
         {

@@ -16,7 +16,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
-from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -24,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 from app import audit
 from app.auth.permissions import ALL_STAFF, staff_required
 from app.dashboard import bp
+from app.dashboard.quotes import highlight_redacted
 from app.database import writes_on_read
 from app.extensions import db
 from app.models import Response, SafeguardingFlag, utcnow
@@ -64,25 +64,6 @@ class ActionForm(FlaskForm):
         ],
     )
     submit = SubmitField("Mark as actioned", widget=GovSubmitInput())
-
-
-def highlight(text: str, evidence: list[dict[str, Any]]) -> Markup:
-    """Return `text` escaped, with the words that raised the flag in <mark>."""
-    spans = sorted(
-        (int(item["start"]), int(item["end"]))
-        for item in evidence
-        if 0 <= int(item["start"]) < int(item["end"]) <= len(text)
-    )
-    parts, position = [], 0
-    for start, end in spans:
-        start = max(start, position)
-        if start >= end:
-            continue
-        parts.append(str(escape(text[position:start])))
-        parts.append(f"<mark>{escape(text[start:end])}</mark>")
-        position = end
-    parts.append(str(escape(text[position:])))
-    return Markup("".join(parts))  # noqa: S704 (every piece of text is escaped)
 
 
 @bp.get("/safeguarding/")
@@ -143,5 +124,9 @@ def safeguarding_flag(flag_id: int) -> ResponseReturnValue:
         flag=flag,
         form=form,
         labels=CATEGORY_LABELS,
-        text=highlight(flag.response.text, flag.evidence or []),
+        text=highlight_redacted(
+            flag.response.text,
+            [(int(item["start"]), int(item["end"])) for item in flag.evidence or []],
+            redact=False,
+        ),
     )
