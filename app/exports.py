@@ -10,10 +10,14 @@ addresses) replaced with placeholders unless the caller asks for raw text.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from analysis.redaction import redact_text
 from app.extensions import db
@@ -30,12 +34,15 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def response_rows(*, redact: bool = True) -> Iterator[list[str]]:
-    """Yield every live response as export cells, in id order, a batch at a time.
+def response_rows(
+    *, redact: bool = True, only: sa.Select[int] | None = None
+) -> Iterator[list[str]]:
+    """Yield live responses as export cells, in id order, a batch at a time.
 
-    Responses of deleted sessions are left out. Themes are those applied to
-    the response (by the coder or a person), ids joined by ";". With `redact`,
-    personal details in the text are replaced with placeholders.
+    Responses of deleted sessions are left out; `only` (a query for response
+    ids) narrows the export further. Themes are those applied to the response
+    (by the coder or a person), ids joined by ";". With `redact`, personal
+    details in the text are replaced with placeholders.
     """
     last_id = 0
     while True:
@@ -50,7 +57,11 @@ def response_rows(*, redact: bool = True) -> Iterator[list[str]]:
             )
             .outerjoin(Area, Area.id == Response.area_id)
             .outerjoin(ConversationSession, ConversationSession.id == Response.session_id)
-            .where(Response.id > last_id, ConversationSession.deleted_at.is_(None))
+            .where(
+                Response.id > last_id,
+                ConversationSession.deleted_at.is_(None),
+                *([Response.id.in_(only)] if only is not None else []),
+            )
             .order_by(Response.id)
             .limit(_BATCH)
         ).all()
@@ -85,4 +96,45 @@ def write_responses_csv(stream: IO[str], *, redact: bool = True) -> int:
     for row in response_rows(redact=redact):
         writer.writerow(row)
         count += 1
+    return count
+
+
+def responses_csv_chunks(rows: Iterator[list[str]], counter: list[int]) -> Iterator[str]:
+    """Yield RFC 4180 CSV text for a header and `rows`, a few hundred rows at a time.
+
+    `counter[0]` holds the number of rows written so far (for the audit row
+    written when the stream ends).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(RESPONSE_COLUMNS)
+    for row in rows:
+        writer.writerow(row)
+        counter[0] += 1
+        if counter[0] % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_responses_xlsx(path: Path, rows: Iterator[list[str]]) -> int:
+    """Write a header and `rows` to an XLSX file in constant memory; return the row count.
+
+    openpyxl stores any string starting with "=" as a live formula, so every
+    cell is written explicitly as a string, after `neutralise`.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Responses")
+    sheet.append(list(RESPONSE_COLUMNS))
+    count = 0
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+        count += 1
+    workbook.save(path)
     return count

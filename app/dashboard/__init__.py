@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-from app.dashboard import review_views, safeguarding, views  # noqa: E402,F401
+from app.dashboard import export_views, review_views, safeguarding, views  # noqa: E402,F401

@@ -29,7 +29,8 @@ def _age_bands() -> list[tuple[str, str]]:
     return [(o.value, o.label) for o in defn.question(defn.age_question).options]
 
 
-def _filters() -> tuple[DashboardFilterForm, Filters]:
+def filters_from_request() -> tuple[DashboardFilterForm, Filters]:
+    """Read the dashboard filters from the query string (invalid ones are ignored)."""
     form = DashboardFilterForm(request.args)
     areas = db.session.scalars(sa.select(Area).order_by(Area.position))
     form.area.choices = [("", "All areas"), *((str(a.id), a.name) for a in areas)]
@@ -99,7 +100,7 @@ def overview_charts(summary: Overview) -> dict[str, Markup]:
 @staff_required("strategy", "admin")
 def overview_page() -> ResponseReturnValue:
     """Totals, themes ranked, the five concepts, themes by area and by question."""
-    form, filters = _filters()
+    form, filters = filters_from_request()
     summary = overview(filters, current_app.config["SMALL_NUMBER_THRESHOLD"])
     return render_template(
         "dashboard/overview.html",
@@ -118,7 +119,7 @@ def theme_page(theme_id: str) -> ResponseReturnValue:
     theme = db.session.get(Theme, theme_id)
     if theme is None:
         abort(404)
-    form, filters = _filters()
+    form, filters = filters_from_request()
     summary = overview(filters, current_app.config["SMALL_NUMBER_THRESHOLD"])
     row = next((r for r in summary.themes if r.theme_id == theme_id), None)
     if row is None:
