@@ -90,13 +90,10 @@ def response_rows(
 
 def write_responses_csv(stream: IO[str], *, redact: bool = True) -> int:
     """Write every response as RFC 4180 CSV to `stream`; return the number of rows."""
-    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(RESPONSE_COLUMNS)
-    count = 0
-    for row in response_rows(redact=redact):
-        writer.writerow(row)
-        count += 1
-    return count
+    counter = [0]
+    for chunk in responses_csv_chunks(response_rows(redact=redact), counter):
+        stream.write(chunk)
+    return counter[0]
 
 
 def responses_csv_chunks(rows: Iterator[list[str]], counter: list[int]) -> Iterator[str]:

@@ -8,7 +8,6 @@ small-number threshold are suppressed, so nobody can be picked out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -105,7 +104,6 @@ class Overview:
     area_matrix: dict[tuple[str, int], Count] = field(default_factory=dict)
     questions: list[tuple[str, str]] = field(default_factory=list)
     question_matrix: dict[tuple[str, str], Count] = field(default_factory=dict)
-    months: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _start_of(day: date) -> datetime:
@@ -280,7 +278,6 @@ def overview(filters: Filters, threshold: int = 5) -> Overview:
         area_matrix=area_matrix,
         questions=questions,
         question_matrix=question_matrix,
-        months=_months(base),
     )
 
 
@@ -318,15 +315,18 @@ def _matrix(
     }
 
 
-def _months(base: sa.Subquery) -> list[tuple[str, int]]:
-    """Responses per month, in order (by the response's own timestamp)."""
+def responses_by_month(filters: Filters) -> list[tuple[str, int]]:
+    """Responses per month under `filters`, in order (by the response's own timestamp).
+
+    Only the overview shows it, so it is not part of `overview`, which the
+    theme pages also call.
+    """
+    selected = filtered_responses(filters).subquery()
     counts: dict[str, int] = {}
-    for (created_at,) in db.session.execute(sa.select(base.c.created_at)):
+    for (created_at,) in db.session.execute(
+        sa.select(Response.created_at).join(selected, selected.c.id == Response.id)
+    ):
         key = created_at.strftime("%Y-%m")
         counts[key] = counts.get(key, 0) + 1
     return sorted(counts.items())
 
-
-def area_names(ids: Iterable[int]) -> dict[int, str]:
-    """Return the names of the areas with `ids`."""
-    return {a.id: a.name for a in db.session.scalars(sa.select(Area).where(Area.id.in_(list(ids))))}

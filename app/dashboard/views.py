@@ -14,7 +14,7 @@ from app.dashboard import bp
 from app.dashboard.charts import heatmap, horizontal_bar_chart, line_chart
 from app.dashboard.forms import DashboardFilterForm
 from app.dashboard.quotes import theme_quotes
-from app.dashboard.summaries import Filters, Overview, overview
+from app.dashboard.summaries import Filters, Overview, overview, responses_by_month
 from app.extensions import db
 from app.models import Area, Question, Theme
 
@@ -55,7 +55,7 @@ def _query_args() -> dict[str, Any]:
     return {key: value for key, value in request.args.items() if value}
 
 
-def overview_charts(summary: Overview) -> dict[str, Markup]:
+def overview_charts(summary: Overview, months: list[tuple[str, int]]) -> dict[str, Markup]:
     """The overview's charts; each page section also shows the same data as a table."""
     top = summary.themes[:12]
     return {
@@ -90,7 +90,7 @@ def overview_charts(summary: Overview) -> dict[str, Markup]:
             chart_id="months-chart",
             title="Responses over time",
             description="The number of responses recorded each month.",
-            points=[(month, float(count)) for month, count in summary.months],
+            points=[(month, float(count)) for month, count in months],
             y_label="Responses",
         ),
     }
@@ -102,12 +102,14 @@ def overview_page() -> ResponseReturnValue:
     """Totals, themes ranked, the five concepts, themes by area and by question."""
     form, filters = filters_from_request()
     summary = overview(filters, current_app.config["SMALL_NUMBER_THRESHOLD"])
+    months = responses_by_month(filters)
     return render_template(
         "dashboard/overview.html",
+        months=months,
         title="What the community told us",
         filter_form=form,
         summary=summary,
-        charts=overview_charts(summary),
+        charts=overview_charts(summary, months),
         query_args=_query_args(),
     )
 

@@ -145,7 +145,7 @@ def _has_answers(page: Page, answers: dict[str, Any]) -> bool:
     return any(is_answered(answers.get(q.id)) for q in visible_questions(page, answers))
 
 
-def _has_open_question(defn: SurveyDefinition, page: Page) -> bool:
+def _has_open_question(page: Page) -> bool:
     return any(question.is_open for question in page.questions)
 
 
@@ -229,7 +229,7 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
             questions=questions,
             form=form,
             back_url=back_url,
-            show_help=_has_open_question(defn, page),
+            show_help=_has_open_question(page),
         )
 
     if _is_blank_view(page, answers):
