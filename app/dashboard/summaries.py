@@ -329,4 +329,3 @@ def responses_by_month(filters: Filters) -> list[tuple[str, int]]:
         key = created_at.strftime("%Y-%m")
         counts[key] = counts.get(key, 0) + 1
     return sorted(counts.items())
-
