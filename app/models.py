@@ -521,3 +521,23 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+    """A personal token with which a strategy user reads the JSON API.
+
+    Only the SHA-256 digest is stored: the token is shown once, when made.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
