@@ -494,16 +494,21 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
         for i in _tokens_in(toks, m.start(), m.end()):
             not_name[i] = True
 
-    def low(i: int) -> str:
-        return toks[i][2].lower()
-
-    def cap(i: int) -> bool:
-        w = toks[i][2]
-        if shouting:
-            return False
-        if w.isupper() and len(w) > 1:
-            return low(i) in lex.core and low(i) not in lex.ambiguous
-        return w[0].isupper()
+    # Each token's lower-case form and whether it counts as capitalised, worked
+    # out once: the rules below ask about every token many times.
+    lows = [w.lower() for _s, _e, w in toks]
+    caps = [
+        False
+        if shouting
+        else (
+            (lw in lex.core and lw not in lex.ambiguous)
+            if w.isupper() and len(w) > 1
+            else w[0].isupper()
+        )
+        for (_s, _e, w), lw in zip(toks, lows, strict=True)
+    ]
+    low = lows.__getitem__
+    cap = caps.__getitem__
 
     def sentence_start(i: int) -> bool:
         if i == 0:
@@ -519,12 +524,12 @@ def _find_names(text: str, blocked: list[tuple[int, int]]) -> list[RedactedSpan]
             k -= 1
         return False
 
-    def is_listed(i: int) -> bool:
-        w = low(i)
-        return w in lex.given or w in lex.surnames
-
-    def excluded(i: int) -> bool:
-        return blocked_tok[i] or not_name[i] or low(i) in lex.not_names
+    listed = [lw in lex.given or lw in lex.surnames for lw in lows]
+    is_listed = listed.__getitem__
+    excluded = [
+        blocked or not_a_name or lw in lex.not_names
+        for blocked, not_a_name, lw in zip(blocked_tok, not_name, lows, strict=True)
+    ].__getitem__
 
     def org_next(i: int) -> bool:
         return i + 1 < n and low(i + 1) in _ORG_WORDS and toks[i + 1][2][0].isupper()

@@ -142,6 +142,23 @@ def load_demo_command() -> None:
         click.echo(f"  {demo.role:<9} {demo.email:<40} password: {demo.password}{areas}")
 
 
+@demo_cli.command("bulk")
+@click.option("--responses", type=click.IntRange(1, 2_000_000), default=100_000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def bulk_demo_command(responses: int, seed: int) -> None:
+    """Add many coded responses, for the dashboard benchmarks (refused in production)."""
+    from app.demo.bulk import load_bulk_responses
+
+    if current_app.config["ENV_NAME"] == "production":
+        _fail("synthetic responses are never loaded in production")
+    with click.progressbar(length=responses, label="Loading and coding", file=sys.stderr) as bar:
+        added = load_bulk_responses(responses, seed=seed, progress=bar.update)
+    click.echo(
+        f"Added {added['responses']} coded responses in {added['sessions']} sessions "
+        f"and {added['submissions']} survey submissions."
+    )
+
+
 @analysis_cli.command("recode")
 @click.option(
     "--all", "everything", is_flag=True, help="Re-code every response, not only stale ones."

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-from app.dashboard import export_views, review_views, safeguarding, views  # noqa: E402,F401
+from app.dashboard import (  # noqa: E402,F401
+    export_views,
+    report_views,
+    review_views,
+    safeguarding,
+    views,
+)

@@ -13,14 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response as FlaskResponse
-from flask import abort, after_this_request, send_file, stream_with_context
+from flask import abort, after_this_request, current_app, send_file, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import audit
 from app.auth.permissions import ALL_STAFF, readable_area_ids, staff_required
 from app.dashboard import bp
-from app.dashboard.summaries import filtered_responses
+from app.dashboard.summaries import filtered_responses, overview
+from app.dashboard.summary_tables import summary_csv, write_summary_xlsx
 from app.dashboard.views import filters_from_request
 from app.exports import response_rows, responses_csv_chunks, write_responses_xlsx
 from app.extensions import db
@@ -75,6 +76,45 @@ def export_responses(file_format: str) -> ResponseReturnValue:
     path = Path(folder) / filename
     count = write_responses_xlsx(path, rows)
     _audit("xlsx", described, count)
+
+    @after_this_request
+    def _remove(response: FlaskResponse) -> FlaskResponse:
+        path.unlink(missing_ok=True)
+        Path(folder).rmdir()
+        return response
+
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+@bp.get("/export/summary.<file_format>")
+@staff_required("strategy", "admin")
+def export_summary(file_format: str) -> ResponseReturnValue:
+    """The overview's summary tables for the current filters, as CSV (long) or XLSX."""
+    if file_format not in ("csv", "xlsx"):
+        abort(404)
+    _form, filters = filters_from_request()
+    summary = overview(filters, current_app.config["SMALL_NUMBER_THRESHOLD"])
+    described = {key: str(value) for key, value in asdict(filters).items() if value}
+    filename = f"community-voice-summary.{file_format}"
+    if file_format == "csv":
+        text = "\ufeff" + summary_csv(summary)
+        audit.record(
+            "summary_exported",
+            details={"format": "csv", "filters": described, "rows": text.count("\r\n") - 1},
+        )
+        db.session.commit()
+        return FlaskResponse(
+            text,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        )
+    folder = tempfile.mkdtemp(prefix="cv-export-")
+    path = Path(folder) / filename
+    count = write_summary_xlsx(path, summary, described)
+    audit.record(
+        "summary_exported", details={"format": "xlsx", "filters": described, "rows": count}
+    )
+    db.session.commit()
 
     @after_this_request
     def _remove(response: FlaskResponse) -> FlaskResponse:

@@ -14,7 +14,7 @@ from app.dashboard import bp
 from app.dashboard.charts import heatmap, horizontal_bar_chart, line_chart
 from app.dashboard.forms import DashboardFilterForm
 from app.dashboard.quotes import theme_quotes
-from app.dashboard.summaries import Filters, Overview, overview, responses_by_month
+from app.dashboard.summaries import Filters, Overview, overview, responses_by_month, theme_summary
 from app.extensions import db
 from app.models import Area, Question, Theme
 
@@ -89,7 +89,10 @@ def overview_charts(summary: Overview, months: list[tuple[str, int]]) -> dict[st
         "months": line_chart(
             chart_id="months-chart",
             title="Responses over time",
-            description="The number of responses recorded each month.",
+            description=(
+                "The number of responses each month, dated by the day of the session "
+                "or of the survey answer."
+            ),
             points=[(month, float(count)) for month, count in months],
             y_label="Responses",
         ),
@@ -117,30 +120,30 @@ def overview_page() -> ResponseReturnValue:
 @bp.get("/themes/<theme_id>")
 @staff_required("strategy", "admin")
 def theme_page(theme_id: str) -> ResponseReturnValue:
-    """A theme: its definition and concepts, where it is strongest, and quotes."""
+    """A theme: its definition and concepts, where it is strongest, its trend, and quotes."""
     theme = db.session.get(Theme, theme_id)
-    if theme is None:
+    if theme is None or theme.retired_at is not None:
         abort(404)
     form, filters = filters_from_request()
-    summary = overview(filters, current_app.config["SMALL_NUMBER_THRESHOLD"])
-    row = next((r for r in summary.themes if r.theme_id == theme_id), None)
-    if row is None:
-        abort(404)
-    areas = sorted(
-        ((name, summary.area_matrix[(theme_id, area_id)]) for area_id, name in summary.areas),
-        key=lambda item: -(item[1].share or 0),
+    summary = theme_summary(filters, theme, current_app.config["SMALL_NUMBER_THRESHOLD"])
+    trend = line_chart(
+        chart_id="theme-trend-chart",
+        title=f"{theme.label}: share of each month's responses",
+        description=(
+            "The share of each month's responses coded with this theme. "
+            "The table below gives the same figures."
+        ),
+        points=[
+            (month, 100 * count.share) for month, count in summary.months if count.share is not None
+        ],
+        y_label="% of responses",
     )
-    questions = [
-        (label, summary.question_matrix[(theme_id, question_id)])
-        for question_id, label in summary.questions
-    ]
     return render_template(
         "dashboard/theme.html",
         title=theme.label,
         theme=theme,
-        row=row,
-        areas=areas,
-        questions=questions,
+        summary=summary,
+        trend_chart=trend,
         quotes=theme_quotes(theme_id, filters),
         filter_form=form,
         query_args=_query_args(),

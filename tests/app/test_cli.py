@@ -7,7 +7,7 @@ from click.testing import Result
 from flask import Flask
 
 from app.extensions import db
-from app.models import ConversationSession, Response, User
+from app.models import ConversationSession, Response, ResponseCode, User
 
 GOOD_PASSWORD = "a sensible long password"
 
@@ -64,3 +64,40 @@ def test_reference_and_demo_loads_are_repeatable(app: Flask) -> None:
         db.session.remove()
     assert len(areas) == 8
     assert total == 365 and uncoded == 0
+
+
+def test_demo_bulk_adds_coded_responses_of_both_sources(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["reference", "load"])
+    first = runner.invoke(args=["demo", "bulk", "--responses", "150"])
+    assert first.exit_code == 0, first.output
+    assert "Added 150 coded responses" in first.output
+    # A second load gets references of its own rather than clashing.
+    second = runner.invoke(args=["demo", "bulk", "--responses", "50", "--seed", "8"])
+    assert second.exit_code == 0, second.output
+    with app.app_context():
+        by_source = dict(
+            db.session.execute(
+                sa.select(Response.source, sa.func.count(Response.id)).group_by(Response.source)
+            ).all()
+        )
+        uncoded = db.session.scalar(
+            sa.select(sa.func.count(Response.id)).where(Response.coder_version.is_(None))
+        )
+        codes = db.session.scalar(sa.select(sa.func.count(ResponseCode.id)))
+        orphans = db.session.scalar(
+            sa.select(sa.func.count(Response.id)).where(
+                Response.session_id.is_(None), Response.submission_id.is_(None)
+            )
+        )
+        db.session.remove()
+    assert sum(by_source.values()) == 200
+    assert by_source["session"] > 0 and by_source["survey"] > 0
+    assert uncoded == 0 and orphans == 0
+    assert codes and codes > 50
+
+
+def test_demo_bulk_refuses_bad_counts(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "bulk", "--responses", "0"])
+    assert result.exit_code != 0
+    assert "Invalid value for '--responses'" in result.output

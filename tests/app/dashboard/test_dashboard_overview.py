@@ -199,3 +199,40 @@ def test_only_strategy_and_admin_see_the_dashboard(
     signed_in("lead")
     assert client.get("/dashboard/").status_code == 403
     assert client.get("/dashboard/themes/fear").status_code == 403
+
+
+def test_theme_page_shows_the_trend_by_month(
+    client: FlaskClient, signed_in: Callable[..., StaffMember], hand_counted: None
+) -> None:
+    signed_in("strategy")
+    soup = _page(client, "/dashboard/themes/fear")
+    months = {
+        row.th.get_text(strip=True): row.td.get_text(strip=True)
+        for row in soup.select("#theme-months tbody tr")
+        if row.th and row.td
+    }
+    # Session points are dated by the session (14 March 2026), survey answers
+    # by the day they were sent (today): fear is 2 of 5 points, 2 of 3 answers.
+    this_month = date.today().strftime("%Y-%m")
+    assert months == {"2026-03": "40% (2)", this_month: "67% (2)"}
+    chart = soup.select_one("#theme-trend-chart")
+    assert chart is not None and chart.name == "svg"
+    survey_only = _page(client, "/dashboard/themes/fear?source=survey")
+    cells = [td.get_text(strip=True) for td in survey_only.select("#theme-months td")]
+    assert cells == ["fewer than 5"]
+
+
+def test_overview_counts_responses_by_the_month_they_were_said(
+    client: FlaskClient, signed_in: Callable[..., StaffMember], hand_counted: None
+) -> None:
+    signed_in("strategy")
+    soup = _page(client, "/dashboard/")
+    table = soup.select_one("#months-table")
+    assert table is not None
+    months = {
+        row.th.get_text(strip=True): row.td.get_text(strip=True)
+        for row in table.select("tbody tr")
+        if row.th and row.td
+    }
+    assert months["2026-03"] == "5"
+    assert sum(int(value) for value in months.values()) == 8
