@@ -60,6 +60,11 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     csrf.exempt(survey_bp)
     survey_services.init_app(app)
 
+    from app import api
+
+    # The JSON API (CSRF-exempt: bearer tokens, no cookies) and its tokens page.
+    api.init_app(app)
+
     from app import cli
 
     cli.init_app(app)

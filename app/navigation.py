@@ -29,6 +29,7 @@ _ITEMS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("Surveys", "admin.list_surveys", ("admin",), ("admin.list_surveys", "admin.survey")),
     ("Users", "admin.list_users", ("admin",), ("admin.list_users", "admin.user", "admin.invite")),
     ("Audit log", "admin.audit_log", ("admin",), ("admin.audit",)),
+    ("API tokens", "api_tokens.list_tokens", ("admin", "strategy"), ("api_tokens.",)),
 )
 
 
