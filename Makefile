@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # GOV.UK Frontend compiled with Arial and no GDS Transport font faces.
-$(CSS): node_modules/.installed app/assets_src/app.scss
+$(CSS): node_modules/.installed $(wildcard app/assets_src/*.scss)
 	mkdir -p $(dir $@)
 	npx sass --pkg-importer=node --style=compressed --no-source-map --quiet \
 		app/assets_src/app.scss $@
@@ -64,6 +64,7 @@ bench: install assets
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_code_on_save.py
 	$(BIN)/python bench/bench_survey_load.py
+	$(BIN)/python bench/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) node_modules app/static/build instance/test.db

@@ -47,11 +47,13 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
     REDIS_URL: str | None = os.environ.get("REDIS_URL") or None
 
-    # Sessions: the signed cookie lives a day from its last use, so a survey
-    # respondent can take their time. Staff are signed out after 30 idle
-    # minutes by the server (STAFF_IDLE_TIMEOUT), whatever the cookie says.
+    # Sessions: the signed cookie lives a day from its last renewal, so a
+    # survey respondent can take their time (survey pages renew it every ten
+    # minutes, not on every request: see app/survey/__init__.py). Staff are
+    # signed out after 30 idle minutes by the server (STAFF_IDLE_TIMEOUT),
+    # whatever the cookie says, and after a day at most.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=24)
-    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "cv_session"

@@ -35,35 +35,38 @@ def neutralise(value: Any) -> str:
 
 
 def response_rows(
-    *, redact: bool = True, only: sa.Select[int] | None = None
+    *, redact: bool = True, selection: sa.Select[Any] | None = None
 ) -> Iterator[list[str]]:
     """Yield live responses as export cells, in id order, a batch at a time.
 
-    Responses of deleted sessions are left out; `only` (a query for response
-    ids) narrows the export further. Themes are those applied to the response
-    (by the coder or a person), ids joined by ";". With `redact`, personal
-    details in the text are replaced with placeholders.
+    Responses of deleted sessions are left out. `selection` (a query over
+    Response, such as the dashboard's `filtered_columns`) narrows the export:
+    its joins and conditions are kept and its columns replaced, so each batch
+    reads the next ids through the primary key rather than re-running a
+    subquery. Themes are those applied to the response (by the coder or a
+    person), ids joined by ";". With `redact`, personal details in the text
+    are replaced with placeholders.
     """
+    base = (
+        selection
+        if selection is not None
+        else sa.select(Response.id)
+        .select_from(Response)
+        .outerjoin(ConversationSession, ConversationSession.id == Response.session_id)
+        .where(sa.or_(Response.session_id.is_(None), ConversationSession.deleted_at.is_(None)))
+    )
+    query = base.with_only_columns(
+        Response.id,
+        Response.source,
+        Area.name,
+        Response.question_id,
+        Response.text,
+        Response.created_at,
+    ).outerjoin(Area, Area.id == Response.area_id)
     last_id = 0
     while True:
         rows = db.session.execute(
-            sa.select(
-                Response.id,
-                Response.source,
-                Area.name,
-                Response.question_id,
-                Response.text,
-                Response.created_at,
-            )
-            .outerjoin(Area, Area.id == Response.area_id)
-            .outerjoin(ConversationSession, ConversationSession.id == Response.session_id)
-            .where(
-                Response.id > last_id,
-                ConversationSession.deleted_at.is_(None),
-                *([Response.id.in_(only)] if only is not None else []),
-            )
-            .order_by(Response.id)
-            .limit(_BATCH)
+            query.where(Response.id > last_id).order_by(Response.id).limit(_BATCH)
         ).all()
         if not rows:
             return

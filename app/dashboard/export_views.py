@@ -20,7 +20,7 @@ from flask_login import current_user
 from app import audit
 from app.auth.permissions import ALL_STAFF, readable_area_ids, staff_required
 from app.dashboard import bp
-from app.dashboard.summaries import filtered_responses, overview
+from app.dashboard.summaries import filtered_columns, overview
 from app.dashboard.summary_tables import summary_csv, write_summary_xlsx
 from app.dashboard.views import filters_from_request
 from app.exports import response_rows, responses_csv_chunks, write_responses_xlsx
@@ -30,10 +30,10 @@ from app.models import Response
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _selection() -> tuple[sa.Select[int], dict[str, Any]]:
+def _selection() -> tuple[sa.Select[Any], dict[str, Any]]:
     """The responses this person may export under the current filters."""
     _form, filters = filters_from_request()
-    query = filtered_responses(filters)
+    query = filtered_columns(filters, Response.id)
     allowed = readable_area_ids(current_user)
     if allowed is not None:
         # A lead: their areas' session notes only, never survey answers.
@@ -57,7 +57,7 @@ def export_responses(file_format: str) -> ResponseReturnValue:
     if file_format not in ("csv", "xlsx"):
         abort(404)
     query, described = _selection()
-    rows = response_rows(redact=True, only=query)
+    rows = response_rows(redact=True, selection=query)
     filename = f"community-voice-responses.{file_format}"
     if file_format == "csv":
         counter = [0]

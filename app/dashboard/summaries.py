@@ -105,6 +105,8 @@ class Overview:
     area_matrix: dict[tuple[str, int], Count] = field(default_factory=dict)
     questions: list[tuple[str, str]] = field(default_factory=list)
     question_matrix: dict[tuple[str, str], Count] = field(default_factory=dict)
+    # Responses per month ("2026-03"), in order: by the session's date or the survey answer's.
+    months: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _start_of(day: date) -> datetime:
@@ -263,7 +265,23 @@ def overview(filters: Filters, threshold: int = 5) -> Overview:
         area_matrix=area_matrix,
         questions=questions,
         question_matrix=question_matrix,
+        months=sorted(tally.months.items()),
     )
+
+
+def _month_key(value: Any) -> str | None:
+    """Return "2026-03" for a date or timestamp as the database driver hands it back.
+
+    SQLite gives ISO text ("2026-03-14", "2026-03-14 09:30:00..."); PostgreSQL
+    gives a date or an aware datetime, put in UTC as the filters are.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value[:7]
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC)
+    return f"{value.year:04d}-{value.month:02d}"
 
 
 @dataclass
@@ -281,10 +299,17 @@ class _Tally:
     theme_areas: dict[tuple[str, int | None], int] = field(default_factory=dict)
     theme_questions: dict[tuple[str, str], int] = field(default_factory=dict)
     concept_responses: dict[str, int] = field(default_factory=dict)
+    months: dict[str, int] = field(default_factory=dict)
 
 
 def _tally(filters: Filters, active: set[str], concepts_of: dict[str, list[str]]) -> _Tally:
-    """Count responses, sessions and respondents, overall and per theme, area and question."""
+    """Count responses, sessions and respondents, overall and per theme, area and question.
+
+    One query returns a row per selected response and applied theme (a
+    response with no theme comes once, with None), in response order, and
+    one loop counts everything. (Measured: faster than several grouped
+    queries, and faster than building columns with zip and Counter.)
+    """
     query = (
         filtered_columns(
             filters,
@@ -294,6 +319,9 @@ def _tally(filters: Filters, active: set[str], concepts_of: dict[str, list[str]]
             Response.area_id,
             Response.question_id,
             ResponseCode.theme_id,
+            # Raw values (no conversion to Python dates): only the month is needed.
+            sa.type_coerce(ConversationSession.held_on, sa.String),
+            sa.type_coerce(SurveySubmission.created_at, sa.String),
         )
         .outerjoin(
             ResponseCode,
@@ -307,6 +335,7 @@ def _tally(filters: Filters, active: set[str], concepts_of: dict[str, list[str]]
     theme_responses, theme_areas = tally.theme_responses, tally.theme_areas
     theme_questions, concept_responses = tally.theme_questions, tally.concept_responses
     theme_sessions, theme_submissions = tally.theme_sessions, tally.theme_submissions
+    months = tally.months
     for theme_id in active:
         theme_sessions[theme_id], theme_submissions[theme_id] = set(), set()
     last_id = None
@@ -315,7 +344,8 @@ def _tally(filters: Filters, active: set[str], concepts_of: dict[str, list[str]]
     # Core rows fetched in blocks, not ORM rows one by one: several times faster.
     result = db.session.connection().execute(query)
     for block in result.partitions(10_000):
-        for response_id, session_id, submission_id, area_id, question_id, theme_id in block:
+        for row in block:
+            response_id, session_id, submission_id, area_id, question_id, theme_id = row[:6]
             if response_id != last_id:
                 # Rows come in response order: the first row of a response counts it.
                 last_id = response_id
@@ -327,6 +357,9 @@ def _tally(filters: Filters, active: set[str], concepts_of: dict[str, list[str]]
                     submissions.add(submission_id)
                 area_totals[area_id] = area_totals.get(area_id, 0) + 1
                 question_totals[question_id] = question_totals.get(question_id, 0) + 1
+                month = _month_key(row[6] if session_id is not None else row[7])
+                if month is not None:
+                    months[month] = months.get(month, 0) + 1
             if theme_id not in active:
                 continue  # no theme, or a retired one
             theme_responses[theme_id] = theme_responses.get(theme_id, 0) + 1

@@ -14,7 +14,7 @@ from app.dashboard import bp
 from app.dashboard.charts import heatmap, horizontal_bar_chart, line_chart
 from app.dashboard.forms import DashboardFilterForm
 from app.dashboard.quotes import theme_quotes
-from app.dashboard.summaries import Filters, Overview, overview, responses_by_month, theme_summary
+from app.dashboard.summaries import Filters, Overview, overview, theme_summary
 from app.extensions import db
 from app.models import Area, Question, Theme
 
@@ -105,7 +105,7 @@ def overview_page() -> ResponseReturnValue:
     """Totals, themes ranked, the five concepts, themes by area and by question."""
     form, filters = filters_from_request()
     summary = overview(filters, current_app.config["SMALL_NUMBER_THRESHOLD"])
-    months = responses_by_month(filters)
+    months = summary.months
     return render_template(
         "dashboard/overview.html",
         months=months,
