@@ -164,16 +164,26 @@ def bulk_demo_command(responses: int, seed: int) -> None:
     "--all", "everything", is_flag=True, help="Re-code every response, not only stale ones."
 )
 def recode_command(everything: bool) -> None:
-    """Re-code responses after a codebook or model change (codes a person set are kept)."""
-    from app.coding import current_coder, recode, responses_to_recode
+    """Re-code responses after a codebook or model change (codes a person set are kept).
 
-    coder = current_coder()
-    count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(responses_to_recode(everything).subquery())
+    Runs the same re-coding job as the codebook editor's background re-coding,
+    in the foreground: it supersedes any job waiting or running.
+    """
+    from app.codebook import recoding
+    from app.coding import coder_for_version
+
+    try:
+        job = recoding.start_job_here(everything=everything)
+    except LookupError as problem:
+        _fail(str(problem))
+    coder = coder_for_version(job.codebook_version)
+    click.echo(
+        f"Codebook version {job.codebook_version}, coder {coder.version}: "
+        f"{job.total} response(s) to code.",
+        err=True,
     )
-    click.echo(f"Coder {coder.version}: {count} response(s) to code.", err=True)
-    with click.progressbar(length=count or 0, label="Coding", file=sys.stderr) as bar:
-        summary = recode(everything, progress=bar.update)
+    with click.progressbar(length=job.total, label="Coding", file=sys.stderr) as bar:
+        summary = recoding.run_job(job.id, job.runner or "", progress=bar.update, pause=0.0)
     click.echo(
         f"Coded {summary.responses} responses: {summary.codes} automatic codes, "
         f"{summary.flagged} safeguarding flags."

@@ -12,21 +12,29 @@ from __future__ import annotations
 import csv
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 import analysis
 from analysis import cli as analysis_cli
-from analysis.safeguarding import DETECTOR_VERSION, detect_safeguarding
+from analysis.safeguarding import DETECTOR_VERSION, SafeguardingResult, detect_safeguarding
+from app.codebook.versions import build_codebook, get_version, latest_key
 from app.extensions import db
-from app.models import Response, ResponseCode, SafeguardingFlag, Theme, utcnow
+from app.models import (
+    CodebookVersion,
+    Response,
+    ResponseCode,
+    SafeguardingFlag,
+    Theme,
+    utcnow,
+)
 
-RECODE_CHUNK = 500
 ANALYSIS_DATA = Path(analysis.__file__).resolve().parent / "data"
 
 
@@ -48,31 +56,99 @@ class CodingSummary:
     flagged: int = 0
 
 
-# Coders built from a retrained model, by (path, modification time).
+# Built coders by (codebook version, content digest, model). Building one takes
+# ~0.3 s, so each process builds a version's coder once; the few most recent
+# are kept (the latest, and the one a re-coding job may still be using).
+_coders: OrderedDict[tuple[int, str, tuple[str, int]], analysis.Coder] = OrderedDict()
+_coders_lock = threading.Lock()
+_KEEP_CODERS = 3
+# Coders of the shipped codebook (no stored version yet), by model.
 _retrained: dict[tuple[str, int], analysis.Coder] = {}
-_retrained_lock = threading.Lock()
 
 
-def current_coder() -> analysis.Coder:
-    """Return the theme coder: with the model retrained from reviews, if there is one.
+def _model() -> tuple[tuple[str, int], Path | None]:
+    """Return the model to code with and a key that changes when the file does.
 
-    The shipped model is used until `flask analysis retrain` (or the button on
-    the coder-quality page) writes one to ANALYSIS_MODEL_PATH. Each process
-    notices a new file by its modification time and builds its coder once.
+    The model retrained from reviews (ANALYSIS_MODEL_PATH) once it exists,
+    noticed by its modification time; the shipped model until then.
     """
     path = Path(current_app.config["ANALYSIS_MODEL_PATH"])
     try:
-        key = (str(path), path.stat().st_mtime_ns)
+        return (str(path), path.stat().st_mtime_ns), path
     except OSError:
+        shipped = analysis.DEFAULT_MODEL
+        return ("shipped", 0), (shipped if shipped.exists() else None)
+
+
+def _latest_key() -> tuple[int, str] | None:
+    # One small query, at most once per request: a version saved by another
+    # worker is used from the next request on.
+    if has_request_context():
+        if "codebook_latest" not in g:
+            g.codebook_latest = latest_key()
+        return g.codebook_latest  # type: ignore[no-any-return]
+    return latest_key()
+
+
+def forget_latest_version() -> None:
+    """Make this request look up the latest codebook version again (after saving one)."""
+    if has_request_context():
+        g.pop("codebook_latest", None)
+
+
+def _cached_coder(version: int, digest: str) -> analysis.Coder:
+    model_key, model_path = _model()
+    key = (version, digest, model_key)
+    coder = _coders.get(key)
+    if coder is not None:
+        return coder
+    with _coders_lock:
+        coder = _coders.get(key)
+        if coder is None:
+            row = get_version(version)
+            if row is None or row.digest != digest:
+                raise LookupError(f"codebook version {version} is not stored")
+            coder = analysis.build_coder(build_codebook(row.content), model_path)
+            _coders[key] = coder
+            while len(_coders) > _KEEP_CODERS:
+                _coders.popitem(last=False)
+        else:
+            _coders.move_to_end(key)
+    return coder
+
+
+def coder_for_version(version: int) -> analysis.Coder:
+    """Return the coder of a stored codebook version, with the current learned model."""
+    digest = db.session.scalar(
+        sa.select(CodebookVersion.digest).where(CodebookVersion.version == version)
+    )
+    if digest is None:
+        raise LookupError(f"codebook version {version} is not stored")
+    return _cached_coder(version, digest)
+
+
+def current_coder() -> analysis.Coder:
+    """Return the theme coder: the latest codebook version with the current learned model.
+
+    The codebook is the latest version saved in the codebook editor (version
+    1 is the shipped codebook); the model is the one retrained from reviews
+    once `flask analysis retrain` (or the coder-quality page) has written it
+    to ANALYSIS_MODEL_PATH, the shipped model until then. Each process builds
+    a coder once per codebook version and model.
+    """
+    latest = _latest_key()
+    if latest is not None:
+        return _cached_coder(*latest)
+    # No stored codebook yet (before `flask reference load`): the shipped one.
+    model_key, model_path = _model()
+    if model_key[0] == "shipped":
         return analysis.load_coder()
-    coder = _retrained.get(key)
+    coder = _retrained.get(model_key)
     if coder is None:
-        with _retrained_lock:
-            coder = _retrained.get(key)
-            if coder is None:
-                coder = analysis.load_coder(model=path)
-                _retrained.clear()
-                _retrained[key] = coder
+        with _coders_lock:
+            coder = analysis.load_coder(model=model_path)
+            _retrained.clear()
+            _retrained[model_key] = coder
     return coder
 
 
@@ -135,19 +211,48 @@ def _evidence(text: str, spans: Iterable[tuple[int, int]]) -> list[dict[str, Any
     return [{"start": start, "end": end, "text": text[start:end]} for start, end in spans]
 
 
-def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> CodingSummary:
+@dataclass(frozen=True)
+class Coded:
+    """What the coder and the safeguarding detector found in one response (nothing stored)."""
+
+    item: ResponseText
+    themes: tuple[analysis.ThemeCode, ...]
+    flag: SafeguardingResult
+
+
+def compute_codes(items: Sequence[ResponseText], coder: analysis.Coder) -> list[Coded]:
+    """Code `items` without touching the database (the slow part, kept out of transactions)."""
+    return [
+        Coded(item, coder.code(item.text, item.question_id).themes, detect_safeguarding(item.text))
+        for item in items
+    ]
+
+
+def code_responses(
+    items: Sequence[ResponseText], *, new: bool = False, coder: analysis.Coder | None = None
+) -> CodingSummary:
     """Code `items` and store their codes and flags in the caller's transaction.
 
     Earlier automatic codes of these responses are replaced; codes a person set
-    stay, and block an automatic code for the same theme. A flag a person has
+    stay, and block an automatic code for the same theme. Codes of a retired
+    theme stay as they were (the coder no longer codes it). A flag a person has
     already actioned is kept as it is. With `new`, the responses were created
-    in this transaction and have nothing to replace, so those look-ups are skipped.
+    in this transaction and have nothing to replace, so those look-ups are
+    skipped. `coder` defaults to the current coder.
     """
-    summary = CodingSummary()
     if not items:
+        return CodingSummary()
+    if coder is None:
+        coder = current_coder()
+    return store_codes(compute_codes(items, coder), coder.version, new=new)
+
+
+def store_codes(coded: Sequence[Coded], coder_version: str, *, new: bool = False) -> CodingSummary:
+    """Store what `compute_codes` found, in the caller's transaction (see `code_responses`)."""
+    summary = CodingSummary()
+    if not coded:
         return summary
-    coder = current_coder()
-    ids = [item.id for item in items]
+    ids = [c.item.id for c in coded]
     known_themes = set(db.session.scalars(sa.select(Theme.id).where(Theme.retired_at.is_(None))))
     decided: set[tuple[int, str]] = set()
     actioned: set[int] = set()
@@ -180,7 +285,9 @@ def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> Codin
         )
         db.session.execute(
             sa.delete(ResponseCode).where(
-                ResponseCode.response_id.in_(ids), ResponseCode.source == "auto"
+                ResponseCode.response_id.in_(ids),
+                ResponseCode.source == "auto",
+                ResponseCode.theme_id.in_(known_themes or {""}),
             )
         )
         db.session.execute(
@@ -191,9 +298,9 @@ def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> Codin
     now = utcnow()
     code_rows: list[dict[str, Any]] = []
     flag_rows: list[dict[str, Any]] = []
-    for item in items:
-        result = coder.code(item.text, item.question_id)
-        for theme_code in result.themes:
+    for entry in coded:
+        item = entry.item
+        for theme_code in entry.themes:
             if (
                 item.id in reviewed
                 or theme_code.theme not in known_themes
@@ -208,11 +315,11 @@ def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> Codin
                     "score": round(float(theme_code.score), 4),
                     "evidence": _evidence(item.text, theme_code.evidence),
                     "source": "auto",
-                    "coder_version": coder.version,
+                    "coder_version": coder_version,
                     "created_at": now,
                 }
             )
-        flag = detect_safeguarding(item.text)
+        flag = entry.flag
         if flag.flagged and item.id not in actioned:
             flag_rows.append(
                 {
@@ -235,10 +342,10 @@ def code_responses(items: Sequence[ResponseText], *, new: bool = False) -> Codin
     db.session.execute(
         sa.update(Response)
         .where(Response.id.in_(ids))
-        .values(coder_version=coder.version, coded_at=now)
+        .values(coder_version=coder_version, coded_at=now)
         .execution_options(synchronize_session=False)
     )
-    summary.responses, summary.codes, summary.flagged = len(items), len(code_rows), len(flag_rows)
+    summary.responses, summary.codes, summary.flagged = len(ids), len(code_rows), len(flag_rows)
     return summary
 
 
@@ -250,15 +357,18 @@ def code_saved(responses: Iterable[Response], *, new: bool = False) -> CodingSum
     )
 
 
-def responses_to_recode(everything: bool = False) -> sa.Select[int]:
-    """Return a query for the ids of responses coded by another coder (or all of them)."""
+def responses_to_recode(
+    everything: bool = False, coder_version: str | None = None
+) -> sa.Select[int]:
+    """Return a query for the ids of responses coded by another coder (or all of them).
+
+    `coder_version` defaults to the current coder's.
+    """
     query = sa.select(Response.id).order_by(Response.id)
     if not everything:
+        version = coder_version or current_coder().version
         query = query.where(
-            sa.or_(
-                Response.coder_version.is_(None),
-                Response.coder_version != current_coder().version,
-            )
+            sa.or_(Response.coder_version.is_(None), Response.coder_version != version)
         )
     return query
 
@@ -266,29 +376,13 @@ def responses_to_recode(everything: bool = False) -> sa.Select[int]:
 def recode(
     everything: bool = False, progress: Callable[[int], None] | None = None
 ) -> CodingSummary:
-    """Re-code responses in chunks, committing each, and report progress per chunk.
+    """Re-code responses with the latest codebook now, batch by batch, committing each.
 
-    Codes set by a person are never touched. Safe to stop and run again: each
-    chunk is committed with its responses' new coder version.
+    The same job and code path as the background re-coding after a codebook
+    change (`app.codebook.recoding`), run in this thread. Codes set by a
+    person are never touched. Safe to stop and run again.
     """
-    total = CodingSummary()
-    last_id = 0
-    base = responses_to_recode(everything)
-    while True:
-        chunk_ids = list(db.session.scalars(base.where(Response.id > last_id).limit(RECODE_CHUNK)))
-        if not chunk_ids:
-            break
-        rows = db.session.execute(
-            sa.select(Response.id, Response.text, Response.question_id)
-            .where(Response.id.in_(chunk_ids))
-            .order_by(Response.id)
-        ).all()
-        done = code_responses([ResponseText(*row) for row in rows])
-        db.session.commit()
-        total.responses += done.responses
-        total.codes += done.codes
-        total.flagged += done.flagged
-        last_id = chunk_ids[-1]
-        if progress is not None:
-            progress(len(chunk_ids))
-    return total
+    from app.codebook import recoding
+
+    job = recoding.start_job_here(everything=everything)
+    return recoding.run_job(job.id, job.runner or "", progress=progress, pause=0.0)

@@ -541,3 +541,96 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+# --- the codebook as staff edit it --------------------------------------------
+
+
+class CodebookVersion(db.Model):  # type: ignore[name-defined,misc]
+    """One saved state of the whole codebook; every change in the editor adds one.
+
+    `content` is the full codebook (themes with their patterns, concepts,
+    questions and the shared rule data) in the shape `analysis.codebook_from_dict`
+    reads, so any version can be rebuilt into a coder. Rows are never edited.
+    """
+
+    __tablename__ = "codebook_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 1, 2, 3, ...: unique, so two editors saving at once cannot both make version N.
+    version: Mapped[int] = mapped_column(unique=True)
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # SHA-256 of the content: a process's cached coder is reused only for the same digest.
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    summary: Mapped[str] = mapped_column(sa.String(500))
+    # What changed, field by field: [{"theme": "fear", "field": "label", ...}].
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+
+RECODE_STATUSES = {
+    "queued": "Waiting to start",
+    "running": "Re-coding",
+    "done": "Finished",
+    "failed": "Failed",
+    "superseded": "Replaced by a newer change",
+}
+
+
+class RecodeJob(db.Model):  # type: ignore[name-defined,misc]
+    """Re-coding stored responses with one codebook version, batch by batch.
+
+    A runner claims the job (status "running", its own `runner` id) and
+    beats `heartbeat_at` with every batch; a job whose runner stopped beating
+    can be taken over, and carries on after `last_response_id`.
+    """
+
+    __tablename__ = "recode_jobs"
+    __table_args__ = (_enum_check("status", RECODE_STATUSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codebook_version: Mapped[int] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="queued", index=True)
+    # Every response, not only those coded by another coder.
+    everything: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    codes: Mapped[int] = mapped_column(default=0)
+    flagged: Mapped[int] = mapped_column(default=0)
+    last_response_id: Mapped[int] = mapped_column(default=0)
+    runner: Mapped[str | None] = mapped_column(sa.String(64))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        """Return the status as people read it."""
+        return RECODE_STATUSES.get(self.status, self.status)
+
+    @property
+    def active(self) -> bool:
+        """True while the job is waiting or running."""
+        return self.status in ("queued", "running")
+
+    @property
+    def percent(self) -> int:
+        """How far through the job is, 0-100 (100 once finished)."""
+        if self.status == "done":
+            return 100
+        if self.total <= 0:
+            return 0
+        return min(100, (100 * self.done) // self.total)

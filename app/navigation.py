@@ -27,6 +27,7 @@ _ITEMS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
         ("dashboard.safeguarding",),
     ),
     ("Surveys", "admin.list_surveys", ("admin",), ("admin.list_surveys", "admin.survey")),
+    ("Codebook", "admin.codebook", ("admin",), ("admin.codebook",)),
     ("Users", "admin.list_users", ("admin",), ("admin.list_users", "admin.user", "admin.invite")),
     ("Audit log", "admin.audit_log", ("admin",), ("admin.audit",)),
     ("API tokens", "api_tokens.list_tokens", ("admin", "strategy"), ("api_tokens.",)),

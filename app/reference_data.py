@@ -14,8 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from app.codebook.versions import apply_to_themes, latest_version, seed_first_version
 from app.extensions import db
-from app.models import Area, Concept, Question, Theme
+from app.models import Area, Concept, Question
 
 CODEBOOK_PATH = Path(__file__).resolve().parent.parent / "analysis" / "data" / "codebook.yaml"
 
@@ -50,7 +51,6 @@ def read_codebook(path: Path = CODEBOOK_PATH) -> dict[str, Any]:
 def load_reference_data(path: Path = CODEBOOK_PATH) -> dict[str, int]:
     """Insert or update areas, questions, concepts and themes; return counts."""
     data = read_codebook(path)
-    version = int(data.get("version", 1))
     for position, name in enumerate(data["areas"]):
         area = db.session.scalar(sa.select(Area).where(Area.name == name))
         if area is None:
@@ -70,18 +70,18 @@ def load_reference_data(path: Path = CODEBOOK_PATH) -> dict[str, int]:
         concept.position = position
         db.session.add(concept)
         concepts[concept.id] = concept
-    for position, item in enumerate(data["themes"]):
-        theme = db.session.get(Theme, item["id"]) or Theme(id=item["id"])
-        theme.label = item["label"]
-        theme.group = item.get("group", "")
-        theme.definition = item.get("definition", "")
-        theme.position = position
-        theme.codebook_version = version
-        try:
-            theme.concepts = [concepts[concept_id] for concept_id in item.get("concepts", [])]
-        except KeyError as missing:
-            raise CodebookError(f"theme {item['id']} names unknown concept {missing}") from None
-        db.session.add(theme)
+    for item in data["themes"]:
+        missing = [c for c in item.get("concepts", []) if c not in concepts]
+        if missing:
+            raise CodebookError(f"theme {item['id']} names unknown concept {missing[0]!r}")
+    # Themes follow the stored codebook: version 1 is this file (with its
+    # patterns); after that the codebook editor's latest version wins, so
+    # loading again never undoes an edit.
+    db.session.flush()
+    seeded = seed_first_version()
+    latest = seeded or latest_version()
+    assert latest is not None
+    apply_to_themes(latest.content, latest.version, None if seeded else set())
     db.session.flush()
     return {
         "areas": len(data["areas"]),

@@ -1,7 +1,7 @@
-"""Administration: staff accounts and the audit log."""
+"""Administration: staff accounts, surveys, the codebook and the audit log."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import views  # noqa: E402,F401
+from app.admin import codebook_views, views  # noqa: E402,F401
