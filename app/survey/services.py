@@ -12,7 +12,8 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -128,33 +129,71 @@ def sync_surveys() -> int:
     return len(definitions())
 
 
-def find_draft(survey_id: str, token: str | None) -> SurveyDraft | None:
-    """Return the unsubmitted draft named by `token` for this survey, if any."""
+@dataclass
+class Draft:
+    """A respondent's draft as a page needs it: read and written with plain SQL.
+
+    Every survey page reads the draft and most write it; the ORM's identity
+    map and change tracking would cost more than the query itself.
+    """
+
+    id: int
+    survey_id: str
+    answers: dict[str, Any]
+    submitted_at: datetime | None
+
+
+# Built once: constructing a statement costs more than SQLAlchemy's cached
+# compilation of it, and these run on every survey page.
+_FIND_DRAFT = sa.select(
+    SurveyDraft.id, SurveyDraft.survey_id, SurveyDraft.answers, SurveyDraft.submitted_at
+).where(SurveyDraft.token_hash == sa.bindparam("wanted_hash"))
+_SAVE_ANSWERS = (
+    sa.update(SurveyDraft)
+    .where(SurveyDraft.id == sa.bindparam("draft_id"), SurveyDraft.submitted_at.is_(None))
+    .values(answers=sa.bindparam("new_answers"), updated_at=sa.bindparam("now"))
+)
+
+
+def find_draft(survey_id: str, token: str | None) -> Draft | None:
+    """Return the draft named by `token` for this survey, if any (submitted or not)."""
     if not token:
         return None
-    draft = db.session.scalar(
-        sa.select(SurveyDraft).where(SurveyDraft.token_hash == token_digest(token))
-    )
-    if draft is None or draft.survey_id != survey_id:
+    row = db.session.execute(_FIND_DRAFT, {"wanted_hash": token_digest(token)}).first()
+    if row is None or row.survey_id != survey_id:
         return None
-    return draft
+    return Draft(row.id, row.survey_id, dict(row.answers or {}), row.submitted_at)
 
 
-def start_draft(survey_id: str) -> tuple[SurveyDraft, str]:
+def start_draft(survey_id: str) -> tuple[Draft, str]:
     """Create an empty draft and return it with the token for the respondent's cookie."""
     token = secrets.token_urlsafe(32)
-    draft = SurveyDraft(token_hash=token_digest(token), survey_id=survey_id, answers={})
-    db.session.add(draft)
-    db.session.flush()
-    return draft, token
+    now = utcnow()
+    draft_id = db.session.scalar(
+        sa.insert(SurveyDraft)
+        .values(
+            token_hash=token_digest(token),
+            survey_id=survey_id,
+            answers={},
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(SurveyDraft.id)
+    )
+    assert draft_id is not None
+    return Draft(draft_id, survey_id, {}, None), token
 
 
-def save_answers(draft: SurveyDraft, answers: Mapping[str, Any], *, bot: bool = False) -> None:
+def save_answers(draft: Draft, answers: Mapping[str, Any], *, bot: bool = False) -> None:
     """Replace the draft's answers (already pruned by the caller)."""
-    draft.answers = dict(answers)
-    draft.updated_at = utcnow()
+    db.session.execute(
+        _SAVE_ANSWERS, {"draft_id": draft.id, "new_answers": dict(answers), "now": utcnow()}
+    )
     if bot:
-        draft.suspected_bot = True
+        db.session.execute(
+            sa.update(SurveyDraft).where(SurveyDraft.id == draft.id).values(suspected_bot=True)
+        )
+    draft.answers = dict(answers)
 
 
 def new_reference() -> str:
@@ -263,7 +302,7 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> Surve
     return submission
 
 
-def submission_of(draft: SurveyDraft) -> SurveySubmission | None:
+def submission_of(draft: Draft | SurveyDraft) -> SurveySubmission | None:
     """Return the submission a submitted draft became (None: a preview or a bot)."""
     return db.session.scalar(
         sa.select(SurveySubmission).where(SurveySubmission.draft_id == draft.id)

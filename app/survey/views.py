@@ -23,10 +23,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.extensions import db, limiter
-from app.models import SurveyDraft, SurveySubmission, utcnow
+from app.models import SurveySubmission, utcnow
 from app.survey import bp, services
 from app.survey.page_cache import blank_pages
-from app.survey.services import IncompleteSurvey, SurveyNotFound
+from app.survey.services import Draft, IncompleteSurvey, SurveyNotFound
 from surveys import (
     CSRF_TIME_LIMIT,
     Page,
@@ -90,11 +90,11 @@ def _closed(defn: SurveyDefinition) -> ResponseReturnValue | None:
     )
 
 
-def _draft(survey_id: str) -> SurveyDraft | None:
+def _draft(survey_id: str) -> Draft | None:
     return services.find_draft(survey_id, (session.get(DRAFTS_KEY) or {}).get(survey_id))
 
 
-def _draft_or_new(survey_id: str, draft: SurveyDraft | None) -> SurveyDraft:
+def _draft_or_new(survey_id: str, draft: Draft | None) -> Draft:
     if draft is None or draft.submitted_at is not None:
         draft, token = services.start_draft(survey_id)
         tokens = dict(session.get(DRAFTS_KEY) or {})
@@ -103,7 +103,7 @@ def _draft_or_new(survey_id: str, draft: SurveyDraft | None) -> SurveyDraft:
     return draft
 
 
-def _answers(draft: SurveyDraft | None) -> dict[str, Any]:
+def _answers(draft: Draft | None) -> dict[str, Any]:
     return dict(draft.answers or {}) if draft is not None and draft.submitted_at is None else {}
 
 
@@ -194,6 +194,17 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         # Jumping ahead by URL, or a page now hidden by an earlier answer.
         return redirect(_page_url(defn, first_page(defn, answers)))
     changing = request.args.get("change") == "1"
+    if request.method == "GET" and not changing and _is_blank_view(page, answers):
+        # Most page views: a page not yet answered. It comes from the cache,
+        # without building the form (the cached page already holds it).
+        previous = previous_page(defn, page.id, answers)
+        back_url = (
+            _page_url(defn, previous) if previous else url_for("survey.start", survey_id=defn.id)
+        )
+        db.session.commit()
+        questions = visible_questions(page, answers)
+        key = (defn.id, defn.version, page.id, back_url, tuple(q.id for q in questions))
+        return blank_pages.render(key, lambda: _render_page(defn, page, questions, back_url))
     form_class = page_form_class(page)
     form = (
         form_class(data=form_data_for(page, answers)) if request.method == "GET" else form_class()
@@ -218,24 +229,29 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         else (_page_url(defn, previous) if previous else url_for("survey.start", survey_id=defn.id))
     )
     db.session.commit()
-    questions = visible_questions(page, answers)
+    return _render_page(defn, page, visible_questions(page, answers), back_url, form)
 
-    def render() -> str:
-        return render_template(
-            "survey/page.html",
-            title=page.title or page.questions[0].label,
-            defn=defn,
-            page=page,
-            questions=questions,
-            form=form,
-            back_url=back_url,
-            show_help=_has_open_question(page),
-        )
 
-    if _is_blank_view(page, answers):
-        key = (defn.id, defn.version, page.id, back_url, tuple(q.id for q in questions))
-        return blank_pages.render(key, render)
-    return render()
+def _render_page(
+    defn: SurveyDefinition,
+    page: Page,
+    questions: list[Any],
+    back_url: str,
+    form: FlaskForm | None = None,
+) -> str:
+    """Render a page of questions (`form` None: a blank form, as for the cache)."""
+    if form is None:
+        form = page_form_class(page)()
+    return render_template(
+        "survey/page.html",
+        title=page.title or page.questions[0].label,
+        defn=defn,
+        page=page,
+        questions=questions,
+        form=form,
+        back_url=back_url,
+        show_help=_has_open_question(page),
+    )
 
 
 @bp.route("/<survey_id>/check-your-answers", methods=["GET", "POST"])
