@@ -23,6 +23,7 @@ the length of the text even for hostile input.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +37,8 @@ __all__ = [
     "find_pii",
     "redact",
     "redact_text",
+    "redaction_key",
+    "redactor_version",
 ]
 
 KINDS: tuple[str, ...] = ("email", "phone", "postcode", "address", "name")
@@ -837,3 +840,27 @@ def redact(text: str) -> RedactionResult:
 def redact_text(text: str) -> str:
     """Return ``text`` with personal data replaced by placeholders (see :func:`redact`)."""
     return redact(text).text
+
+
+@lru_cache(maxsize=1)
+def redactor_version() -> str:
+    """Return a short digest of this module and its word lists.
+
+    Any change to the rules or the lists changes it, so a redaction stored
+    by an earlier version is never mistaken for a current one.
+    """
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(_DATA_DIR.glob("names_*.txt")) + sorted(_DATA_DIR.glob("redaction_*.txt")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def redaction_key(text: str) -> str:
+    """Return the key under which the redaction of ``text`` by this redactor may be stored.
+
+    A stored redaction is used only when its key equals the key of the
+    response's current text: a changed text or a changed redactor means the
+    text is redacted afresh.
+    """
+    return hashlib.sha256(f"{redactor_version()}\0{text}".encode()).hexdigest()

@@ -23,6 +23,7 @@ from flask import current_app, g, has_request_context
 
 import analysis
 from analysis import cli as analysis_cli
+from analysis.redaction import redact_text, redaction_key
 from analysis.safeguarding import DETECTOR_VERSION, SafeguardingResult, detect_safeguarding
 from app.codebook.versions import build_codebook, get_version, latest_key
 from app.extensions import db
@@ -207,6 +208,13 @@ def retrain_from_reviews() -> Retrained:
     return Retrained(len(rows), current_coder().version)
 
 
+_STORE_REDACTION = (
+    sa.update(Response)
+    .where(Response.id == sa.bindparam("rid"), Response.text == sa.bindparam("src"))
+    .values(redacted_text=sa.bindparam("rtext"), redaction_key=sa.bindparam("rkey"))
+)
+
+
 def _evidence(text: str, spans: Iterable[tuple[int, int]]) -> list[dict[str, Any]]:
     return [{"start": start, "end": end, "text": text[start:end]} for start, end in spans]
 
@@ -218,12 +226,21 @@ class Coded:
     item: ResponseText
     themes: tuple[analysis.ThemeCode, ...]
     flag: SafeguardingResult
+    # The text with personal details replaced, and the key it is valid for.
+    redacted_text: str
+    redaction_key: str
 
 
 def compute_codes(items: Sequence[ResponseText], coder: analysis.Coder) -> list[Coded]:
-    """Code `items` without touching the database (the slow part, kept out of transactions)."""
+    """Code and redact `items` without touching the database (kept out of transactions)."""
     return [
-        Coded(item, coder.code(item.text, item.question_id).themes, detect_safeguarding(item.text))
+        Coded(
+            item,
+            coder.code(item.text, item.question_id).themes,
+            detect_safeguarding(item.text),
+            redact_text(item.text),
+            redaction_key(item.text),
+        )
         for item in items
     ]
 
@@ -344,6 +361,20 @@ def store_codes(coded: Sequence[Coded], coder_version: str, *, new: bool = False
         .where(Response.id.in_(ids))
         .values(coder_version=coder_version, coded_at=now)
         .execution_options(synchronize_session=False)
+    )
+    # Only where the text is still the one redacted: a response edited since
+    # keeps no stale redaction (its key would not match anyway).
+    db.session.connection().execute(
+        _STORE_REDACTION,
+        [
+            {
+                "rid": c.item.id,
+                "rtext": c.redacted_text,
+                "rkey": c.redaction_key,
+                "src": c.item.text,
+            }
+            for c in coded
+        ],
     )
     summary.responses, summary.codes, summary.flagged = len(ids), len(code_rows), len(flag_rows)
     return summary

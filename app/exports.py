@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from analysis.redaction import redact_text
+from analysis.redaction import redact_text, redaction_key
 from app.extensions import db
 from app.models import Area, ConversationSession, Response, ResponseCode
 
@@ -62,6 +62,8 @@ def response_rows(
         Response.question_id,
         Response.text,
         Response.created_at,
+        Response.redacted_text,
+        Response.redaction_key,
     ).outerjoin(Area, Area.id == Response.area_id)
     last_id = 0
     while True:
@@ -78,17 +80,24 @@ def response_rows(
             .order_by(ResponseCode.response_id, ResponseCode.theme_id)
         ):
             themes.setdefault(response_id, []).append(theme_id)
-        for response_id, source, area, question, text, created_at in rows:
+        for response_id, source, area, question, text, created_at, stored, key in rows:
             yield [
                 str(response_id),
                 source,
                 neutralise(area),
                 question,
-                neutralise(redact_text(text) if redact else text),
+                neutralise(redacted(text, stored, key) if redact else text),
                 created_at.isoformat(timespec="seconds"),
                 ";".join(themes.get(response_id, [])),
             ]
         last_id = ids[-1]
+
+
+def redacted(text: str, stored: str | None, stored_key: str | None) -> str:
+    """Return `text` redacted: the redaction stored at coding time if still valid, else afresh."""
+    if stored is not None and stored_key == redaction_key(text):
+        return stored
+    return redact_text(text)
 
 
 def write_responses_csv(stream: IO[str], *, redact: bool = True) -> int:

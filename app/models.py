@@ -299,6 +299,11 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         _enum_check("source", SOURCES),
         sa.Index("ix_responses_area_question", "area_id", "question_id"),
+        # Covers the dashboard's pass over every selected response, so the
+        # database reads this narrow index rather than rows holding the text.
+        sa.Index(
+            "ix_responses_summary", "id", "session_id", "submission_id", "area_id", "question_id"
+        ),
         sa.CheckConstraint("(session_id IS NULL) OR (submission_id IS NULL)", name="one_origin"),
     )
 
@@ -321,6 +326,12 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     # version differs from the current coder's.
     coder_version: Mapped[str | None] = mapped_column(sa.String(120), index=True)
     coded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The text with personal details replaced, stored when the response is
+    # coded so that exports of 100,000 responses need not redact each again.
+    # Used only while `redaction_key` matches the text and the redactor
+    # (analysis.redaction.redaction_key); otherwise the text is redacted afresh.
+    redacted_text: Mapped[str | None] = mapped_column(sa.Text)
+    redaction_key: Mapped[str | None] = mapped_column(sa.String(64))
     # Set when a person has checked this response's themes; its codes are then theirs.
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(
@@ -356,6 +367,8 @@ class ResponseCode(db.Model):  # type: ignore[name-defined,misc]
         sa.UniqueConstraint("response_id", "theme_id"),
         _enum_check("source", CODE_SOURCES),
         sa.Index("ix_response_codes_theme_applied", "theme_id", "applied"),
+        # A response's applied themes without reading the rows (their evidence is large).
+        sa.Index("ix_response_codes_response_applied", "response_id", "applied", "theme_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

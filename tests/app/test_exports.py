@@ -96,3 +96,27 @@ def test_personal_details_are_redacted_unless_asked_for(
         ]
         db.session.remove()
     assert flags == [True, False]
+
+
+def test_coding_stores_the_redaction_and_exports_use_it_only_while_valid(
+    app: Flask, make_session: Callable[..., int]
+) -> None:
+    from analysis.redaction import redaction_key
+    from app.exports import response_rows
+    from app.models import Response
+
+    make_session(points={"why": ["Ask Jamal Hussain on 07700 900123 about it"]})
+    with app.app_context():
+        response = db.session.scalars(sa.select(Response)).one()
+        assert response.redacted_text == "Ask [name] on [phone] about it"
+        assert response.redaction_key == redaction_key(response.text)
+        # A stored redaction that is still valid is what the export writes.
+        response.redacted_text = "stored copy"
+        db.session.commit()
+        assert [row[4] for row in response_rows(redact=True)] == ["stored copy"]
+        # The text changed without re-coding: the stored copy is stale and
+        # the export redacts the new text itself, so nothing leaks.
+        response.text = "Now call Priya Shah on 07700 900456"
+        db.session.commit()
+        assert [row[4] for row in response_rows(redact=True)] == ["Now call [name] on [phone]"]
+        db.session.remove()
