@@ -92,6 +92,17 @@ class Config:
     ANALYSIS_MODEL_PATH = os.environ.get(
         "ANALYSIS_MODEL_PATH", str(INSTANCE_DIR / "models" / "theme_model.json")
     )
+    # The JSON API: requests per token, and per address for requests without one.
+    # A script paging through every response at the largest page size stays within.
+    API_REQUESTS_PER_TOKEN = os.environ.get("API_REQUESTS_PER_TOKEN", "300 per minute")
+    API_REQUESTS_PER_ADDRESS = os.environ.get("API_REQUESTS_PER_ADDRESS", "1200 per minute")
+    # Background re-coding after a codebook change (app/codebook/recoding.py):
+    # responses per batch, the pause after each batch (so requests get the
+    # database between batches), and how long a silent runner is trusted.
+    RECODE_BATCH_SIZE = int(os.environ.get("RECODE_BATCH_SIZE", "200"))
+    RECODE_PAUSE_SECONDS = float(os.environ.get("RECODE_PAUSE_SECONDS", "0.1"))
+    RECODE_STALE_SECONDS = float(os.environ.get("RECODE_STALE_SECONDS", "30"))
+    RECODE_IN_BACKGROUND = _env_bool("RECODE_IN_BACKGROUND", True)
     # Survey figures from fewer respondents than this show "fewer than 5".
     SMALL_NUMBER_THRESHOLD = int(os.environ.get("SMALL_NUMBER_THRESHOLD", "5"))
 

@@ -31,22 +31,26 @@ class BlankPageCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def render(self, key: Hashable, render: Callable[[], str]) -> str:
-        """Return the page for `key` with this request's CSRF token and nonce."""
-        token = generate_csrf()
+    def render(self, key: Hashable, render: Callable[[], str], *, form: bool = True) -> str:
+        """Return the page for `key` with this request's nonce and (for a `form`) CSRF token."""
+        token = generate_csrf() if form else None
         nonce = csp_nonce()
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
         if page is None:
-            html = render()
-            page = html.replace(token, _CSRF_PLACEHOLDER).replace(nonce, _NONCE_PLACEHOLDER)
+            page = render()
+            if token is not None:
+                page = page.replace(token, _CSRF_PLACEHOLDER)
+            page = page.replace(nonce, _NONCE_PLACEHOLDER)
             with self._lock:
                 self._pages[key] = page
                 if len(self._pages) > self._size:
                     self._pages.popitem(last=False)
-        return page.replace(_CSRF_PLACEHOLDER, token).replace(_NONCE_PLACEHOLDER, nonce)
+        if token is not None:
+            page = page.replace(_CSRF_PLACEHOLDER, token)
+        return page.replace(_NONCE_PLACEHOLDER, nonce)
 
     def clear(self) -> None:
         """Forget every page (after survey definitions or templates change)."""

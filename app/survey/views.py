@@ -168,15 +168,24 @@ def start(survey_id: str) -> ResponseReturnValue:
     closed = _closed(defn)
     if closed is not None:
         return closed
+    previewing = _previewing(survey_id)
+    has_draft = bool((session.get(DRAFTS_KEY) or {}).get(survey_id))
     first = first_page(defn, _answers(_draft(survey_id)))
     db.session.commit()
-    return render_template(
-        "survey/start.html",
-        title=defn.title,
-        defn=defn,
-        start_url=_page_url(defn, first),
-        previewing=_previewing(survey_id),
-    )
+
+    def render() -> str:
+        return render_template(
+            "survey/start.html",
+            title=defn.title,
+            defn=defn,
+            start_url=_page_url(defn, first),
+            previewing=previewing,
+        )
+
+    if has_draft or previewing or current_user.is_authenticated or "_flashes" in session:
+        return render()
+    # A new respondent's start page is the same for everyone but for its nonce.
+    return blank_pages.render((defn.id, defn.version, "start"), render, form=False)
 
 
 @bp.route("/<survey_id>/<page_id>", methods=["GET", "POST"])

@@ -38,3 +38,18 @@ def test_answers_survive_a_day_of_renewals(client: FlaskClient, monkeypatch: Any
         monkeypatch.setattr(time, "time", lambda moment=moment: moment)
         page = client.get(f"{SURVEY}/area").get_data(as_text=True)
         assert 'value="highfields" checked' in page or "checked" in page
+
+
+def test_cached_start_page_gets_each_visitors_own_nonce(app: Any) -> None:
+    import re
+
+    pages = [app.test_client().get(f"{SURVEY}/") for _ in range(2)]
+    nonces = [
+        re.search(r'nonce="([^"]+)"', page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+        for page in pages
+    ]
+    assert nonces[0] != nonces[1]
+    for page, nonce in zip(pages, nonces, strict=True):
+        assert f"'nonce-{nonce}'" in page.headers["Content-Security-Policy"]
+        assert "placeholder" not in page.get_data(as_text=True)
+        assert f'href="{SURVEY}/area"' in page.get_data(as_text=True)
