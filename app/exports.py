@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from analysis.redaction import redact_text, redaction_key
 from app.extensions import db
@@ -127,23 +127,25 @@ def responses_csv_chunks(rows: Iterator[list[str]], counter: list[int]) -> Itera
     yield buffer.getvalue()
 
 
-def write_responses_xlsx(path: Path, rows: Iterator[list[str]]) -> int:
-    """Write a header and `rows` to an XLSX file in constant memory; return the row count.
+def xlsx_text(value: Any) -> str:
+    """Return `value` as text an XLSX cell can hold, and that no spreadsheet runs as a formula.
 
-    openpyxl stores any string starting with "=" as a live formula, so every
-    cell is written explicitly as a string, after `neutralise`.
+    XML cannot carry most control characters: openpyxl refuses them, which
+    would fail the whole download for one hostile response, so they become
+    U+FFFD. Neutralised text never starts with "=", so openpyxl stores it as
+    a plain string, never as a formula.
     """
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(value))
+
+
+def write_responses_xlsx(path: Path, rows: Iterator[list[str]]) -> int:
+    """Write a header and `rows` to an XLSX file in constant memory; return the row count."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Responses")
     sheet.append(list(RESPONSE_COLUMNS))
     count = 0
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([xlsx_text(value) for value in row])
         count += 1
     workbook.save(path)
     return count

@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from app.dashboard.summaries import Count, Overview
-from app.exports import neutralise
+from app.exports import neutralise, xlsx_text
 
 LONG_COLUMNS = ("table", "row", "column", "unit", "count", "total", "percent", "note")
 
@@ -114,7 +114,7 @@ def summary_csv(summary: Overview) -> str:
 
 
 def _text_cell(sheet: object, value: str, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=neutralise(value))  # type: ignore[arg-type]
+    cell = WriteOnlyCell(sheet, value=xlsx_text(value))  # type: ignore[arg-type]
     cell.data_type = "s"
     if bold:
         cell.font = Font(bold=True)
