@@ -83,12 +83,12 @@ def test_summary_csv_follows_filters_and_neutralises_formulas(
     with app.app_context():
         theme = db.session.get(Theme, "fear")
         assert theme is not None
-        theme.label = "=HYPERLINK(\"http://evil\")"
+        theme.label = '=HYPERLINK("http://evil")'
         db.session.commit()
     signed_in("admin")
     rows = _rows(client.get("/dashboard/export/summary.csv?source=survey").data)
     assert _find(rows, "Totals", "Responses", "")["count"] == "3"
-    cell = _find(rows, "Themes", "'=HYPERLINK(\"http://evil\")", "Share of responses")
+    cell = _find(rows, "Themes", '\'=HYPERLINK("http://evil")', "Share of responses")
     # Survey-only figures: 2 respondents is under the threshold.
     assert (cell["count"], cell["note"]) == ("", "fewer than 5")
 
