@@ -81,12 +81,12 @@ def test_xlsx_cells_are_text_not_formulas(
 def test_xlsx_survives_control_characters_in_a_response(
     client: FlaskClient, signed_in: Callable[..., StaffMember], make_session: Callable[..., int]
 ) -> None:
-    make_session(points={"why": ["Bell\x07 and null\x00 and escape\x1b here"]})
+    make_session(points={"why": ["Bell\x07 and form feed\x0c and escape\x1b here"]})
     signed_in("strategy")
     response = client.get("/dashboard/export/responses.xlsx")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Responses"]
-    assert sheet.cell(row=2, column=5).value == "Bell\ufffd and null\ufffd and escape\ufffd here"
+    assert sheet.cell(row=2, column=5).value == "Bell\ufffd and form feed\ufffd and escape\ufffd here"
 
 
 def test_leads_export_only_their_own_areas_session_notes(
