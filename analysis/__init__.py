@@ -28,7 +28,7 @@ from .codebook import (
     codebook_from_yaml,
     load_codebook,
 )
-from .coder import Coder, CoderSettings, CodingResult, ThemeCode
+from .coder import Coder, CoderSettings, CodingResult, ThemeCode, settings_from_meta
 from .model import ThemeModel
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -68,11 +68,7 @@ def build_coder(codebook: Codebook, model: ThemeModel | str | Path | None = None
     """Build a new (uncached) coder from a codebook and an optional model or model path."""
     if isinstance(model, (str, Path)):
         model = ThemeModel.load(model)
-    settings = CoderSettings()
-    if model is not None and "settings" in model.meta:
-        for key, value in dict(model.meta["settings"]).items():
-            if hasattr(settings, key) and key != "extra":
-                setattr(settings, key, float(value))
+    settings = settings_from_meta(model.meta) if model is not None else CoderSettings()
     return Coder(codebook, model, settings)
 
 

@@ -21,6 +21,7 @@ from typing import IO, Any
 from . import DEFAULT_MODEL, QUESTIONS, build_coder, load_codebook
 from .codebook import DATA_DIR, CodebookError
 from .coder import Coder
+from .combine import DEFAULT_SETTINGS, INNER_FOLDS, PreparedText, learn_settings
 from .evaluate import (
     DEFAULT_PRIOR_STRENGTH,
     LabelledText,
@@ -344,7 +345,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 [str(DEFAULT_EXAMPLES)] if DEFAULT_EXAMPLES.exists() else []
             ):
                 extra.extend(read_labelled(path, "text", "themes", None, True))
-            report, _ = cross_validate(coder.codebook, gold, args.cv, extra, coder.settings)
+            # each fold's coder uses the thresholds learned from that fold's training data
+            report, _ = cross_validate(coder.codebook, gold, args.cv, extra)
             method = (
                 f"{args.cv}-fold cross-validation: learned layer trained on the other folds"
                 f" plus {len(extra)} written examples; rules {coder.version.split('+')[0]}"
@@ -385,7 +387,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 raise InputError(f"{path}: no such file") from None
         trainer = "logistic" if total <= LOGISTIC_MAX_BYTES else "naive_bayes"
     counts = NaiveBayesCounts(rules.theme_ids)
-    kept: list[tuple[frozenset[str], set[str]]] = []
+    kept: list[PreparedText] = []
     intern = sys.intern
     unknown: set[str] = set()
     stats: dict[str, dict[str, list[int]]] = {}
@@ -404,7 +406,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             if trainer == "naive_bayes":
                 counts.add(feats, item.themes)
             else:
-                kept.append((frozenset(intern(f) for f in feats), set(item.themes)))
+                kept.append(
+                    PreparedText(frozenset(intern(f) for f in feats), tuple(matches), item.themes)
+                )
             n += 1
     if n == 0:
         raise InputError("no labelled rows with text in the training files")
@@ -413,22 +417,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         "trainer": trainer,
         "sources": [Path(p).name for p in args.gold],
         "rules": rules.version,
-        "settings": {
-            "model_only_threshold": 0.6,
-            "weak_rule_threshold": 0.9,
-            "veto_threshold": 0.0,
-        },
     }
     if trainer == "naive_bayes":
-        meta["settings"] = {
-            "model_only_threshold": 1.01,
-            "weak_rule_threshold": 0.9,
-            "veto_threshold": 0.0,
-        }
+        # one streamed pass: no inner cross-validation, so the model never codes alone
+        meta["settings"] = dict(DEFAULT_SETTINGS, model_only_threshold=1.01)
         model = counts.to_model(min_count=args.min_count, scale=args.scale, meta=meta)
     else:
+
+        def fit(rows: list[tuple[set[str], set[str]]]) -> ThemeModel:
+            return train_logistic(rows, rules.theme_ids, min_count=args.min_count)
+
+        if not args.quiet:
+            print(f"learning the coder's thresholds ({INNER_FOLDS}-fold)...", file=sys.stderr)
+        meta["settings"], meta["combiner"] = learn_settings(rules, kept, fit, args.prior_strength)
         model = train_logistic(
-            [(set(f), y) for f, y in kept], rules.theme_ids, min_count=args.min_count, meta=meta
+            [(set(p.features), set(p.themes)) for p in kept],
+            rules.theme_ids,
+            min_count=args.min_count,
+            meta=meta,
         )
     model = with_pattern_stats(
         model,

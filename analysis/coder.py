@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .codebook import Codebook
 from .model import ThemeModel
@@ -45,14 +46,42 @@ class CodingResult:
 
 @dataclass(slots=True)
 class CoderSettings:
-    """Decision thresholds of the combined coder (tuned by cross-validation)."""
+    """Decision thresholds of the combined coder.
+
+    Each is a model probability, one per kind of rule evidence a theme can have.
+    ``analysis.combine.learn_settings`` learns them from out-of-fold predictions on the
+    training data (a stacked logistic layer), and ``train`` stores them in the model file.
+    """
 
     rule_threshold: float = 0.5  # a rule match at least this strong assigns on its own
     # model probability that assigns a theme no rule found (above 1: never)
     model_only_threshold: float = 0.6
     weak_rule_threshold: float = 0.9  # model probability that confirms a weak rule match
-    veto_threshold: float = 0.0  # model probability below which a rule match is dropped
+    # model probability below which a strong rule code is dropped: ``veto_threshold``
+    # when a strong match spans several words, ``single_word_veto_threshold`` when every
+    # strong match is a single word (single words are the ambiguous ones: "caught", "bills")
+    veto_threshold: float = 0.0
+    single_word_veto_threshold: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+
+
+SETTING_NAMES = (
+    "model_only_threshold",
+    "weak_rule_threshold",
+    "veto_threshold",
+    "single_word_veto_threshold",
+)
+
+
+def settings_from_meta(meta: Mapping[str, Any]) -> CoderSettings:
+    """The coder settings stored in a model file's ``meta`` (defaults for missing ones)."""
+    settings = CoderSettings()
+    stored = meta.get("settings")
+    if isinstance(stored, Mapping):
+        for key in SETTING_NAMES:
+            if key in stored:
+                setattr(settings, key, float(stored[key]))
+    return settings
 
 
 class Coder:
@@ -99,6 +128,44 @@ class Coder:
         """Surviving rule matches for ``text`` (for debugging and explanation)."""
         return self.rules.matches(self.tokens(text))
 
+    def rule_scores(
+        self, matches: Sequence[Match], model: ThemeModel | None = None
+    ) -> tuple[list[float], list[bool]]:
+        """Per theme: the rule score, and whether a strong match spans more than one word.
+
+        With ``model``, each pattern's written score is first updated by the model's
+        pattern statistics (see :meth:`ThemeModel.pattern_score`).
+        """
+        n = len(self.theme_ids)
+        rule_score = [0.0] * n
+        multi = [False] * n
+        threshold = self.settings.rule_threshold
+        seen: dict[tuple[int, str], float] = {}
+        scored = []
+        for m in matches:
+            key = (m.theme, m.source)
+            sc = seen.get(key)
+            if sc is None:
+                sc = (
+                    m.score
+                    if model is None
+                    else model.pattern_score(self.theme_ids[m.theme], m.source, m.score)
+                )
+                seen[key] = sc
+                scored.append((sc, m.theme))
+            if sc >= threshold and m.last > m.first:
+                multi[m.theme] = True
+        scored.sort(reverse=True)
+        for sc, ti in scored:
+            s = rule_score[ti]
+            if s == 0.0:
+                rule_score[ti] = sc
+            elif sc >= threshold:
+                # a second strong, different pattern adds a little confidence;
+                # weak patterns never add up to a code on their own
+                rule_score[ti] = 1.0 - (1.0 - s) * (1.0 - sc * 0.3)
+        return rule_score, multi
+
     def code(
         self,
         text: str | None,
@@ -116,36 +183,16 @@ class Coder:
         tokens = self.normaliser.tokens(text)
         matches = self.rules.matches(tokens)
         n = len(self.theme_ids)
-        rule_score = [0.0] * n
-        spans: list[list[Span]] = [[] for _ in range(n)] if evidence else _NO_SPANS
-        seen: set[tuple[int, str]] = set()
         adjust = (
             self.model
             if (self.model is not None and not rules_only and self.model.pattern_stats)
             else None
         )
-        scored = []
-        for m in matches:
-            if evidence:
+        rule_score, multi = self.rule_scores(matches, adjust)
+        spans: list[list[Span]] = [[] for _ in range(n)] if evidence else _NO_SPANS
+        if evidence:
+            for m in matches:
                 spans[m.theme].append((tokens[m.first].start, tokens[m.last].end))
-            if (m.theme, m.source) in seen:
-                continue
-            seen.add((m.theme, m.source))
-            sc = (
-                m.score
-                if adjust is None
-                else adjust.pattern_score(self.theme_ids[m.theme], m.source, m.score)
-            )
-            scored.append((sc, m.theme))
-        scored.sort(reverse=True)
-        for sc, ti in scored:
-            s = rule_score[ti]
-            if s == 0.0:
-                rule_score[ti] = sc
-            elif sc >= self.settings.rule_threshold:
-                # a second strong, different pattern adds a little confidence;
-                # weak patterns never add up to a code on their own
-                rule_score[ti] = 1.0 - (1.0 - s) * (1.0 - sc * 0.3)
         st = self.settings
         out: list[ThemeCode] = []
         model = None if rules_only else self.model
@@ -159,7 +206,7 @@ class Coder:
                     )
         else:
             # the learned layer is consulted where it can change the decision: weak rule
-            # evidence, strong rule evidence when vetoes are on, every theme when it may
+            # evidence, strong rule evidence when it may be vetoed, every theme when it may
             # assign on its own
             everything = st.model_only_threshold <= 1.0
             feat_spans: dict[str, list[Span]] | None = {} if (everything and evidence) else None
@@ -173,12 +220,13 @@ class Coder:
                 tid = self.theme_ids[i]
                 mi = self._model_index[i]
                 strong = r >= st.rule_threshold
-                if strong and st.veto_threshold <= 0.0:
-                    out.append(ThemeCode(tid, round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
-                    continue
-                if mi < 0 or (r == 0.0 and not everything):
-                    if strong:
+                veto = 0.0
+                if strong:
+                    veto = st.veto_threshold if multi[i] else st.single_word_veto_threshold
+                    if veto <= 0.0 or mi < 0:
                         out.append(ThemeCode(tid, round(min(r, 1.0), 3), _merge(spans[i]), "rules"))
+                        continue
+                elif mi < 0 or (r == 0.0 and not everything):
                     continue
                 if logits is not None:
                     x = logits[mi]
@@ -190,7 +238,7 @@ class Coder:
                         feats = model.features(tokens, question, matches, self.theme_ids, None)
                     p = model.probability(mi, feats)
                 if strong:
-                    if p >= st.veto_threshold:
+                    if p >= veto:
                         score = 1.0 - (1.0 - r) * (1.0 - p) ** 0.5
                         out.append(
                             ThemeCode(

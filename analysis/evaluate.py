@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .codebook import Codebook
-from .coder import Coder, CoderSettings
+from .coder import Coder, CoderSettings, settings_from_meta
+from .combine import DEFAULT_SETTINGS, PreparedText, folds, learn_settings
 from .model import (
     ThemeModel,
     extract_features,
@@ -169,41 +170,49 @@ def training_examples(
     return out
 
 
+def prepare(coder: Coder, data: Sequence[LabelledText]) -> list[PreparedText]:
+    """Features, rule matches and gold themes of labelled texts, ready for training."""
+    out: list[PreparedText] = []
+    for item in data:
+        tokens = coder.tokens(item.text)
+        matches = coder.rules.matches(tokens)
+        feats = extract_features(tokens, item.question, matches, coder.theme_ids)
+        out.append(PreparedText(frozenset(feats), tuple(matches), item.themes))
+    return out
+
+
 def train_model(
     codebook: Codebook, data: Sequence[LabelledText], trainer: str = "logistic", **kwargs: float
 ) -> ThemeModel:
     """Train the learned layer for ``codebook`` on labelled texts.
 
-    ``trainer`` is ``"logistic"`` (default) or ``"naive_bayes"``.
+    ``trainer`` is ``"logistic"`` (default) or ``"naive_bayes"``. A logistic model also
+    carries coder thresholds learned by inner cross-validation on ``data``
+    (:func:`analysis.combine.learn_settings`); ``learn_settings=0`` keeps the defaults.
     """
     rules = Coder(codebook)
-    examples = training_examples(rules, data)
+    prepared = prepare(rules, data)
     stats = pattern_statistics(
-        [
-            (
-                [(rules.theme_ids[m.theme], m.source) for m in rules.rule_matches(item.text)],
-                item.themes,
-            )
-            for item in data
-        ]
+        [([(rules.theme_ids[m.theme], m.source) for m in p.matches], p.themes) for p in prepared]
     )
     prior = float(kwargs.pop("prior_strength", DEFAULT_PRIOR_STRENGTH))
+    learn = bool(kwargs.pop("learn_settings", 1.0))
+    examples = [(set(p.features), set(p.themes)) for p in prepared]
+    meta: dict[str, Any] = {"n_examples": len(data), "trainer": trainer}
     if trainer == "naive_bayes":
-        meta = {"n_examples": len(data), "trainer": "naive_bayes"}
+        meta["settings"] = dict(DEFAULT_SETTINGS, model_only_threshold=1.01)
         model = train_naive_bayes(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
     else:
-        meta = {"n_examples": len(data), "trainer": "logistic"}
+
+        def fit(rows: list[tuple[set[str], set[str]]]) -> ThemeModel:
+            return train_logistic(rows, rules.theme_ids, **kwargs)  # type: ignore[arg-type]
+
+        if learn:
+            meta["settings"], meta["combiner"] = learn_settings(rules, prepared, fit, prior)
+        else:
+            meta["settings"] = dict(DEFAULT_SETTINGS)
         model = train_logistic(examples, rules.theme_ids, meta=meta, **kwargs)  # type: ignore[arg-type]
     return with_pattern_stats(model, stats, prior)
-
-
-def folds(n: int, k: int, seed: int = 13) -> list[list[int]]:
-    """Deterministic shuffled k-fold split of range(n)."""
-    if k < 2 or k > n:
-        raise ValueError("k must be between 2 and the number of texts")
-    idx = list(range(n))
-    random.Random(seed).shuffle(idx)
-    return [idx[i::k] for i in range(k)]
 
 
 def cross_validate(
@@ -218,13 +227,16 @@ def cross_validate(
     trainer: str = "logistic",
 ) -> tuple[Report, list[set[str]]]:
     """k-fold cross-validation: for each fold the learned layer is trained on the
-    other folds plus ``extra_training`` and codes the held-out fold."""
+    other folds plus ``extra_training`` and codes the held-out fold.
+
+    Without ``settings``, each fold's coder uses the thresholds its model learned from
+    its own training data, so nothing about the held-out fold is used."""
     preds: list[set[str]] = [set() for _ in gold]
     for fold in folds(len(gold), k, seed):
         held = set(fold)
         train = [g for i, g in enumerate(gold) if i not in held] + list(extra_training)
         model = train_model(codebook, train, trainer, **(train_kwargs or {}))
-        coder = Coder(codebook, model, settings)
+        coder = Coder(codebook, model, settings or settings_from_meta(model.meta))
         for i in fold:
             preds[i] = set(coder.code(gold[i].text, gold[i].question).theme_ids)
         if progress is not None:

@@ -19,6 +19,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +230,7 @@ class ThemeModel:
         """Features of one text, as used at training time."""
         return extract_features(tokens, question, matches, theme_ids, spans)
 
-    def logits(self, feats: set[str]) -> list[float]:
+    def logits(self, feats: AbstractSet[str]) -> list[float]:
         """Per-theme log-odds for a feature set."""
         dense = self._dense
         vecs = [dense[f] for f in feats if f in dense]
@@ -476,20 +477,17 @@ def train_logistic(
             target = [0.0] * k
             for i in ys:
                 target[i] = 1.0
-            z = bias[:]
             vecs = [weights[f] for f in fl]
-            for vec in vecs:
-                for i in range(k):
-                    z[i] += vec[i]
-            grad = [
-                (_sigmoid(z[i]) - target[i]) * (pos_weight if target[i] else 1.0) for i in range(k)
+            # column sums in the same order as bias + vec + vec ... (same floats, fewer steps)
+            z = list(map(sum, zip(bias, *vecs, strict=True)))
+            step = [
+                lr * ((_sigmoid(zi) - ti) * (pos_weight if ti else 1.0))
+                for zi, ti in zip(z, target, strict=True)
             ]
-            for i in range(k):
-                bias[i] -= lr * grad[i] * 0.1
+            bias = [b - g * 0.1 for b, g in zip(bias, step, strict=True)]
             decay = 1.0 - lr * l2
             for vec in vecs:
-                for i in range(k):
-                    vec[i] = vec[i] * decay - lr * grad[i]
+                vec[:] = [v * decay - g for v, g in zip(vec, step, strict=True)]
     out: dict[str, list[list[float]]] = {}
     for f, vec in weights.items():
         pairs = [[i, w] for i, w in enumerate(vec) if abs(w) >= min_weight]

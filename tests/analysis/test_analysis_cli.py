@@ -123,9 +123,14 @@ def test_evaluate_prints_per_theme_and_summary(capsys: pytest.CaptureFixture[str
     assert "micro-F1" in out and "macro-F1" in out and "mean kappa" in out
 
 
-def test_evaluate_cross_validation(capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_cross_validation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gold = str(DATA_DIR / "gold_dev.csv")
-    assert main(["evaluate", "--gold", gold, "--cv", "5", "--quiet"]) == 0
+    # a small --extra keeps this quick; the documented run is checked in test_analysis_evaluate
+    extra = write_csv(
+        tmp_path / "extra.csv", ["text", "themes"], [["nothing to do", "lack_of_provision"]]
+    )
+    argv = ["evaluate", "--gold", gold, "--cv", "5", "--extra", str(extra), "--quiet"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "5-fold cross-validation" in out
     assert "micro-F1" in out
