@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 OPENERS = [
@@ -130,6 +132,7 @@ def main() -> int:
     src = tmpdir / "responses.csv"
     out = tmpdir / "coded.csv"
     mean_words = generate(src, args.rows, args.seed)
+    print(machine.describe())
     print(
         f"generated {args.rows:,} responses, mean {mean_words:.1f} words, "
         f"{src.stat().st_size / 1e6:.1f} MB"

@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 STRATEGY = ("strategy@demo.community-voice.org.uk", "demo-strategy-pass-2026")
@@ -144,6 +146,7 @@ def main() -> None:
     ]
     # One untimed view first: templates compile and the coder loads once per process.
     client.get("/dashboard/")
+    print(machine.describe())
     print(f"database:               {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}")
     print(
         f"responses:              {total} "
