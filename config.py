@@ -103,6 +103,8 @@ class Config:
     RECODE_PAUSE_SECONDS = float(os.environ.get("RECODE_PAUSE_SECONDS", "0.1"))
     RECODE_STALE_SECONDS = float(os.environ.get("RECODE_STALE_SECONDS", "30"))
     RECODE_IN_BACKGROUND = _env_bool("RECODE_IN_BACKGROUND", True)
+    # The coder-quality page's "Retrain" button trains on a background thread.
+    RETRAIN_IN_BACKGROUND = _env_bool("RETRAIN_IN_BACKGROUND", True)
     # Survey figures from fewer respondents than this show "fewer than 5".
     SMALL_NUMBER_THRESHOLD = int(os.environ.get("SMALL_NUMBER_THRESHOLD", "5"))
 
@@ -145,6 +147,10 @@ class TestConfig(Config):
     ANALYSIS_MODEL_PATH = str(
         Path(tempfile.gettempdir()) / f"community-voice-test-{os.getpid()}-model.json"
     )
+    # Background threads would outlive the test that started them: tests run
+    # re-coding and retraining in their own thread (a test of the runner starts it).
+    RECODE_IN_BACKGROUND = False
+    RETRAIN_IN_BACKGROUND = False
     # Tests open and close surveys directly in the database: read the state every time.
     SURVEY_OPEN_STATE_SECONDS = 0.0
     # Every test signs in from 127.0.0.1; tests of the limit itself lower it.

@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
 from wtforms import SelectMultipleField
 
-from app import audit
 from app.auth.permissions import staff_required
-from app.coding import current_coder, retrain_from_reviews
+from app.coding import current_coder
 from app.dashboard import bp, reviews
 from app.dashboard.quotes import highlight_redacted
+from app.dashboard.retraining import retraining_since, start_retraining
 from app.extensions import db
 from app.models import Response, Theme
 
@@ -105,6 +105,7 @@ def coder_quality() -> ResponseReturnValue:
         reviewed=reviewed,
         rows=rows,
         retrain_form=RetrainForm(),
+        retraining_since=retraining_since(),
         coder_version=current_coder().version,
     )
 
@@ -112,18 +113,23 @@ def coder_quality() -> ResponseReturnValue:
 @bp.post("/coder-quality/retrain")
 @staff_required("strategy", "admin")
 def retrain() -> ResponseReturnValue:
-    """Retrain the learned layer with the reviewed responses (about two seconds)."""
+    """Start retraining the learned layer with the reviewed responses, in the background."""
     if not RetrainForm().validate_on_submit():
         abort(400)
-    result = retrain_from_reviews()
-    audit.record(
-        "coder_retrained",
-        details={"reviewed_rows": result.reviewed_rows, "coder_version": result.coder_version},
-    )
-    db.session.commit()
-    flash(
-        f"The coder has learned from {result.reviewed_rows} reviewed "
-        f"response{'s' if result.reviewed_rows != 1 else ''}. New responses are coded with it.",
-        "success",
-    )
+    if not start_retraining(current_user._get_current_object()):
+        flash("The coder is already being retrained. This page shows when it has finished.")
+        return redirect(url_for("dashboard.coder_quality"))
+    if retraining_since() is None:
+        # Finished already (it runs in the request when RETRAIN_IN_BACKGROUND is off).
+        flash(
+            "The coder has learned from the reviewed responses. Stored responses are being "
+            "re-coded with it.",
+            "success",
+        )
+    else:
+        flash(
+            "Retraining has started. It takes a minute or two; the coder named below changes "
+            "when it has finished, and stored responses are then re-coded with it.",
+            "success",
+        )
     return redirect(url_for("dashboard.coder_quality"))

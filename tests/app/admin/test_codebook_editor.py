@@ -33,11 +33,11 @@ NONSENSE = "The zorbleflap gang hang round by the shops at night"
 @pytest.fixture(autouse=True)
 def _no_background_threads(app: Flask) -> Iterator[None]:
     """Jobs are run in the test's own thread unless a test starts the runner itself."""
+    saved = {key: app.config.get(key) for key in ("RECODE_IN_BACKGROUND", "RECODE_PAUSE_SECONDS")}
     app.config["RECODE_IN_BACKGROUND"] = False
     app.config["RECODE_PAUSE_SECONDS"] = 0.0
     yield
-    app.config.pop("RECODE_IN_BACKGROUND", None)
-    app.config.pop("RECODE_PAUSE_SECONDS", None)
+    app.config.update(saved)
 
 
 def _versions(app: Flask) -> list[int]:

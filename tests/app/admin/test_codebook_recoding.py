@@ -25,10 +25,11 @@ POINTS = [
 
 @pytest.fixture(autouse=True)
 def _settings(app: Flask) -> Iterator[None]:
+    keys = ("RECODE_IN_BACKGROUND", "RECODE_PAUSE_SECONDS", "RECODE_BATCH_SIZE")
+    saved = {key: app.config.get(key) for key in keys}
     app.config.update(RECODE_IN_BACKGROUND=False, RECODE_PAUSE_SECONDS=0.0, RECODE_BATCH_SIZE=40)
     yield
-    for key in ("RECODE_IN_BACKGROUND", "RECODE_PAUSE_SECONDS", "RECODE_BATCH_SIZE"):
-        app.config.pop(key, None)
+    app.config.update(saved)
 
 
 @pytest.fixture

@@ -86,7 +86,9 @@ def test_xlsx_survives_control_characters_in_a_response(
     response = client.get("/dashboard/export/responses.xlsx")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Responses"]
-    assert sheet.cell(row=2, column=5).value == "Bell\ufffd and form feed\ufffd and escape\ufffd here"
+    assert (
+        sheet.cell(row=2, column=5).value == "Bell\ufffd and form feed\ufffd and escape\ufffd here"
+    )
 
 
 def test_leads_export_only_their_own_areas_session_notes(

@@ -157,7 +157,7 @@ def test_retraining_learns_from_reviews_and_changes_the_coder(
         after = BeautifulSoup(
             client.get("/dashboard/coder-quality").get_data(as_text=True), "html.parser"
         )
-        assert "The coder has learned from 1 reviewed response" in after.get_text()
+        assert "The coder has learned from the reviewed responses" in after.get_text()
         new_version = after.select_one("code")
         assert new_version is not None and new_version.get_text() != old_version.get_text()
         assert model_path.exists()
@@ -173,3 +173,62 @@ def test_retraining_learns_from_reviews_and_changes_the_coder(
         assert len(actions) == 2
     finally:
         model_path.unlink(missing_ok=True)
+
+
+def test_a_second_retrain_waits_for_the_first(
+    app: Flask, client: FlaskClient, signed_in: Callable[..., StaffMember]
+) -> None:
+    from pathlib import Path
+
+    signed_in("admin")
+    model = Path(app.config["ANALYSIS_MODEL_PATH"])
+    lock = model.with_name(model.name + ".retraining")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.touch()
+    try:
+        page = client.get("/dashboard/coder-quality").get_data(as_text=True)
+        soup = BeautifulSoup(page, "html.parser")
+        status = soup.select_one("#retraining-status")
+        assert status is not None and "Retraining since" in status.get_text()
+        assert soup.find("button", string="Retrain the coder") is None
+        pressed = client.post(
+            "/dashboard/coder-quality/retrain",
+            data={"csrf_token": csrf_token(page)},
+            follow_redirects=True,
+        )
+        assert "already being retrained" in pressed.get_data(as_text=True)
+        assert not model.exists()
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def test_retraining_runs_in_the_background_and_releases_its_lock(
+    app: Flask, client: FlaskClient, signed_in: Callable[..., StaffMember]
+) -> None:
+    import time
+    from pathlib import Path
+
+    signed_in("strategy")
+    model = Path(app.config["ANALYSIS_MODEL_PATH"])
+    lock = model.with_name(model.name + ".retraining")
+    app.config["RETRAIN_IN_BACKGROUND"] = True
+    try:
+        page = client.get("/dashboard/coder-quality").get_data(as_text=True)
+        started = client.post(
+            "/dashboard/coder-quality/retrain",
+            data={"csrf_token": csrf_token(page)},
+            follow_redirects=True,
+        )
+        assert "Retraining has started" in started.get_data(as_text=True)
+        deadline = time.monotonic() + 120
+        while lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not lock.exists() and model.exists()
+        with app.app_context():
+            from app.models import RecodeJob
+
+            assert db.session.scalar(sa.select(sa.func.count(RecodeJob.id))) == 1
+            db.session.remove()
+    finally:
+        app.config["RETRAIN_IN_BACKGROUND"] = False
+        model.unlink(missing_ok=True)
