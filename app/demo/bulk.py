@@ -73,6 +73,11 @@ def load_bulk_responses(
         added["responses"] += inserted
         if progress is not None:
             progress(inserted)
+    # Fresh planner statistics, as autovacuum would gather soon after a real
+    # import: without them PostgreSQL plans the dashboard's queries for an
+    # empty table.
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
     return added
 
 
