@@ -190,6 +190,10 @@ def test_theme_page_shows_redacted_highlighted_quotes(
     assert not any("Jamal" in t for t in texts)
     areas = [td.get_text(strip=True) for td in soup.select("#theme-areas td")]
     assert areas[0] == "67% (4)"
+    # Every quote links to its response, survey answers included.
+    review_links = [a["href"] for a in soup.select("#quotes a") if "/review/" in a["href"]]
+    assert len(review_links) == 4
+    assert client.get(review_links[-1]).status_code == 200
     assert client.get("/dashboard/themes/no-such-theme").status_code == 404
 
 
