@@ -6,8 +6,9 @@ and the progress page follows it with its script.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -20,12 +21,22 @@ from tests.conftest import StaffMember
 Axe = Callable[[Page], None]
 
 
+@pytest.fixture
+def background_recoding(app: Flask) -> Iterator[None]:
+    """Let the save start its real background runner (the test config runs jobs in-thread)."""
+    saved = app.config["RECODE_IN_BACKGROUND"]
+    app.config["RECODE_IN_BACKGROUND"] = True
+    yield
+    app.config["RECODE_IN_BACKGROUND"] = saved
+
+
 def test_admin_edits_a_theme_and_watches_recoding(
     app: Flask,
     page: Page,
     axe: Axe,
     make_user: Callable[..., StaffMember],
     make_session: Callable[..., int],
+    background_recoding: None,
 ) -> None:
     make_session(points={"what_where": ["The zorbleflap boys hang round the shops"]})
     admin = make_user(role="admin")
