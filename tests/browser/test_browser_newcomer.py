@@ -67,7 +67,7 @@ def test_newcomer_journey_on_the_demo_data(page: Page, axe: Axe, app: Flask) -> 
     expect(page.locator("#quotes blockquote")).to_have_count(min(counts["fear"], 10))
     axe(page)
 
-    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Review", exact=True).click()
     for number in range(1, 11):
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Which themes does this response carry?"
