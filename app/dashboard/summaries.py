@@ -332,7 +332,7 @@ def _tally(filters: Filters, active: set[str], concepts_of: dict[str, list[str]]
             Response.area_id,
             Response.question_id,
             ResponseCode.theme_id,
-            response_month(ConversationSession.held_on, SurveySubmission.created_at),
+            _month(),
         )
         .outerjoin(
             ResponseCode,
@@ -405,32 +405,20 @@ def _participants(session_ids: set[int]) -> int:
     return sum(counts.get(session_id, 0) for session_id in session_ids)
 
 
-def _month_of() -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
-    """The year and month a response is dated by: its session's date, or its submission's."""
-    year = sa.func.coalesce(
-        sa.extract("year", ConversationSession.held_on),
-        sa.extract("year", SurveySubmission.created_at),
-    )
-    month = sa.func.coalesce(
-        sa.extract("month", ConversationSession.held_on),
-        sa.extract("month", SurveySubmission.created_at),
-    )
-    return year, month
-
-
 def responses_by_month(filters: Filters) -> list[tuple[str, int]]:
     """Responses per month under `filters`, in order.
 
     A session's points are dated by the day the session was held, a survey
     answer by the day it was sent: the same dates the date filters use.
     """
-    year, month = _month_of()
-    query = filtered_columns(filters, year, month, sa.func.count(Response.id)).group_by(year, month)
-    return sorted(
-        (f"{int(y):04d}-{int(m):02d}", int(count))
-        for y, m, count in db.session.execute(query)
-        if y is not None
-    )
+    month = _month()
+    query = filtered_columns(filters, month, sa.func.count(Response.id)).group_by(month)
+    return sorted((str(label), int(count)) for label, count in db.session.execute(query) if label)
+
+
+def _month() -> sa.ColumnElement[str]:
+    """The month ("2026-03") each response is dated by; see `response_month`."""
+    return response_month(ConversationSession.held_on, SurveySubmission.created_at)
 
 
 @dataclass
@@ -451,8 +439,7 @@ def theme_summary(filters: Filters, theme: Theme, threshold: int = 5) -> ThemeSu
     and two over the responses coded with this theme alone.
     """
     survey_only = filters.survey_only()
-    year, month = _month_of()
-    keys = (year, month, Response.area_id, Response.question_id)
+    keys = (_month(), Response.area_id, Response.question_id)
     coded = filtered_columns(filters, *keys, sa.func.count(Response.id)).join(
         ResponseCode,
         sa.and_(
@@ -519,14 +506,12 @@ def theme_summary(filters: Filters, theme: Theme, threshold: int = 5) -> ThemeSu
 
 
 def _by_key(query: sa.Select[Any]) -> dict[tuple[str, int | None, str], int]:
-    """Run a count grouped by year, month, area and question; key by ("2026-03", area, question)."""
-    counts: dict[tuple[str, int | None, str], int] = {}
-    for y, m, area_id, question_id, count in db.session.execute(query):
-        if y is None:
-            continue
-        key = (f"{int(y):04d}-{int(m):02d}", area_id, question_id)
-        counts[key] = counts.get(key, 0) + int(count)
-    return counts
+    """Run a count grouped by month, area and question; key it by ("2026-03", area, question)."""
+    return {
+        (str(month), area_id, question_id): int(count)
+        for month, area_id, question_id, count in db.session.execute(query)
+        if month
+    }
 
 
 def _sum(
