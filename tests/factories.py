@@ -96,3 +96,62 @@ class SessionFactory(factory.alchemy.SQLAlchemyModelFactory):
         # As the app does on every save: code the points and flag any risk.
         db.session.flush()
         code_saved(obj.responses)
+
+
+def add_survey_answers(
+    area_name: str, texts: list[str], reference_prefix: str, sent_at: Any = None
+) -> None:
+    """Add one survey submission (aged 18-24) per text, each with a "why" answer, unflushed."""
+    from app.models import SurveySubmission
+    from app.survey.services import survey_row
+
+    survey_row("have-your-say")
+    area = area_named(area_name)
+    dated = {"created_at": sent_at} if sent_at is not None else {}
+    for number, text in enumerate(texts):
+        submission = SurveySubmission(
+            survey_id="have-your-say",
+            reference=f"{reference_prefix}{number}",
+            area=area,
+            age_band="18-24",
+            answers={},
+            **dated,
+        )
+        submission.responses.append(
+            Response(source="survey", question_id="why", area=area, text=text, **dated)
+        )
+        db.session.add(submission)
+
+
+def scared_evidence(text: str) -> list[dict[str, Any]]:
+    """Evidence spans for the word "scared" in `text`, if it is there."""
+    start = text.lower().find("scared")
+    return [{"start": start, "end": start + 6, "text": "scared"}] if start >= 0 else []
+
+
+def replace_codes(
+    codes: dict[str, list[tuple[str, float, bool]]],
+    evidence: Any = scared_evidence,
+) -> dict[str, int]:
+    """Replace every stored code with `codes` (text -> (theme, score, by a person)).
+
+    Returns response ids by text. `evidence(text)` gives each code's spans.
+    """
+    from app.models import ResponseCode
+
+    db.session.flush()
+    db.session.execute(sa.delete(ResponseCode))
+    ids = {}
+    for response in db.session.scalars(sa.select(Response)):
+        ids[response.text] = response.id
+        for theme, score, human in codes[response.text]:
+            db.session.add(
+                ResponseCode(
+                    response=response,
+                    theme_id=theme,
+                    score=score,
+                    evidence=evidence(response.text),
+                    source="human" if human else "auto",
+                )
+            )
+    return ids

@@ -14,8 +14,9 @@ from werkzeug.test import TestResponse
 
 from app.api import services
 from app.extensions import db
-from app.models import ApiToken, Area, Response, ResponseCode, SurveySubmission, User, token_digest
+from app.models import ApiToken, Area, User, token_digest
 from tests.conftest import StaffMember
+from tests.factories import add_survey_answers, replace_codes, scared_evidence
 
 # Hand-counted: 2 sessions (Belgrave 10 people in March, Braunstone 20 in
 # April) with 5 points, and 3 Belgrave survey respondents aged 18-24 with one
@@ -36,6 +37,15 @@ SESSION_POINTS: dict[str, dict[str, list[tuple[str, list[str]]]]] = {
 SESSION_DAYS = {"Belgrave": date(2026, 3, 14), "Braunstone": date(2026, 4, 2)}
 SURVEY_ANSWERS = [("I am scared", ["fear"]), ("Scared at night", ["fear"]), ("No idea", [])]
 SURVEY_DAY = datetime(2026, 5, 6, 12, 0, tzinfo=UTC)
+
+
+def _evidence(text: str) -> list[dict[str, Any]]:
+    """The word "scared", and "ring 07700 ..." to the end (evidence covering personal data)."""
+    spans = scared_evidence(text)
+    start = text.find("ring 07700")
+    if start >= 0:
+        spans.append({"start": start, "end": len(text), "text": "x"})
+    return spans
 
 
 @pytest.fixture
@@ -59,46 +69,14 @@ def hand_counted(app: Flask, make_session: Callable[..., int]) -> dict[str, int]
         for items in points.values():
             codes.update({text: themes for text, themes in items})
     with app.app_context():
-        from app.survey.services import survey_row
-
-        survey_row("have-your-say")
-        belgrave = db.session.scalar(sa.select(Area).where(Area.name == "Belgrave"))
-        for number, (text, themes) in enumerate(SURVEY_ANSWERS):
-            submission = SurveySubmission(
-                survey_id="have-your-say",
-                reference=f"CV-TEST-000{number}",
-                area=belgrave,
-                age_band="18-24",
-                answers={},
-                created_at=SURVEY_DAY,
-            )
-            submission.responses.append(
-                Response(
-                    source="survey",
-                    question_id="why",
-                    area=belgrave,
-                    text=text,
-                    created_at=SURVEY_DAY,
-                )
-            )
-            db.session.add(submission)
-            codes[text] = themes
-        db.session.flush()
-        db.session.execute(sa.delete(ResponseCode))
-        ids = {}
-        for response in db.session.scalars(sa.select(Response)):
-            ids[response.text] = response.id
-            for theme in codes[response.text]:
-                evidence = []
-                start = response.text.lower().find("scared")
-                if start >= 0:
-                    evidence.append({"start": start, "end": start + 6, "text": "scared"})
-                start = response.text.find("ring 07700")
-                if start >= 0:
-                    evidence.append({"start": start, "end": len(response.text), "text": "x"})
-                db.session.add(
-                    ResponseCode(response=response, theme_id=theme, score=0.9, evidence=evidence)
-                )
+        add_survey_answers(
+            "Belgrave", [text for text, _ in SURVEY_ANSWERS], "CV-TEST-000", SURVEY_DAY
+        )
+        codes.update({text: themes for text, themes in SURVEY_ANSWERS})
+        ids = replace_codes(
+            {text: [(theme, 0.9, False) for theme in themes] for text, themes in codes.items()},
+            evidence=_evidence,
+        )
         db.session.commit()
         db.session.remove()
     return ids

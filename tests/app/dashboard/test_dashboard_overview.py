@@ -6,14 +6,13 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Area, Response, ResponseCode, SurveySubmission
 from tests.conftest import StaffMember
+from tests.factories import add_survey_answers, replace_codes
 
 # Hand-counted: 2 sessions (Belgrave 10 people, Braunstone 20) with 5 points,
 # and 3 Belgrave survey respondents with one answer each: 8 responses.
@@ -50,34 +49,9 @@ def hand_counted(app: Flask, make_session: Callable[..., int]) -> None:
         for items in points.values():
             codes.update({text: themes for text, themes in items})
     with app.app_context():
-        from app.survey.services import survey_row
-
-        survey_row("have-your-say")
-        belgrave = db.session.scalar(sa.select(Area).where(Area.name == "Belgrave"))
-        for number, (text, themes) in enumerate(SURVEY_ANSWERS):
-            submission = SurveySubmission(
-                survey_id="have-your-say",
-                reference=f"CV-TEST-000{number}",
-                area=belgrave,
-                age_band="18-24",
-                answers={},
-            )
-            submission.responses.append(
-                Response(source="survey", question_id="why", area=belgrave, text=text)
-            )
-            db.session.add(submission)
-            codes[text] = themes
-        db.session.flush()
-        db.session.execute(sa.delete(ResponseCode))
-        for response in db.session.scalars(sa.select(Response)):
-            for theme in codes[response.text]:
-                start = response.text.lower().find("scared")
-                evidence = (
-                    [{"start": start, "end": start + 6, "text": "scared"}] if start >= 0 else []
-                )
-                db.session.add(
-                    ResponseCode(response=response, theme_id=theme, score=0.9, evidence=evidence)
-                )
+        add_survey_answers("Belgrave", [text for text, _ in SURVEY_ANSWERS], "CV-TEST-000")
+        codes.update({text: themes for text, themes in SURVEY_ANSWERS})
+        replace_codes({text: [(t, 0.9, False) for t in themes] for text, themes in codes.items()})
         db.session.commit()
         db.session.remove()
 

@@ -19,11 +19,10 @@ from app.models import (
     Area,
     AuditEvent,
     Response,
-    ResponseCode,
     SafeguardingFlag,
-    SurveySubmission,
 )
 from tests.conftest import StaffMember
+from tests.factories import add_survey_answers, replace_codes
 
 EMAIL = "sam.jones@example.org"
 PHONE = "07700 900123"
@@ -71,40 +70,17 @@ def hand_counted(app: Flask, make_session: Callable[..., int]) -> None:
         for items in points.values():
             codes.update({text: (themes, score, human) for text, themes, score, human in items})
     with app.app_context():
-        from app.survey.services import survey_row
-
-        survey_row("have-your-say")
-        belgrave = db.session.scalar(sa.select(Area).where(Area.name == "Belgrave"))
-        for number, (text, themes, score, human) in enumerate(SURVEY_ANSWERS):
-            submission = SurveySubmission(
-                survey_id="have-your-say",
-                reference=f"CV-REPORT-{number}",
-                area=belgrave,
-                age_band="18-24",
-                answers={},
-            )
-            submission.responses.append(
-                Response(source="survey", question_id="why", area=belgrave, text=text)
-            )
-            db.session.add(submission)
-            codes[text] = (themes, score, human)
-        db.session.flush()
-        db.session.execute(sa.delete(ResponseCode))
+        add_survey_answers("Belgrave", [answer[0] for answer in SURVEY_ANSWERS], "CV-REPORT-")
+        codes.update(
+            {text: (themes, score, human) for text, themes, score, human in SURVEY_ANSWERS}
+        )
+        replace_codes(
+            {
+                text: [(theme, score, human) for theme in themes]
+                for text, (themes, score, human) in codes.items()
+            }
+        )
         db.session.execute(sa.delete(SafeguardingFlag))
-        for response in db.session.scalars(sa.select(Response)):
-            themes, score, human = codes[response.text]
-            start = response.text.lower().find("scared")
-            evidence = [{"start": start, "end": start + 6, "text": "scared"}] if start >= 0 else []
-            for theme in themes:
-                db.session.add(
-                    ResponseCode(
-                        response=response,
-                        theme_id=theme,
-                        score=score,
-                        evidence=evidence,
-                        source="human" if human else "auto",
-                    )
-                )
         db.session.commit()
         db.session.remove()
 
