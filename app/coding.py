@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +265,47 @@ def code_responses(
     return store_codes(compute_codes(items, coder), coder.version, new=new)
 
 
+def _code_rows(
+    entry: Coded, response_id: int, coder_version: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The automatic codes of one coded response, as rows of `response_codes`."""
+    text = entry.item.text
+    return [
+        {
+            "response_id": response_id,
+            "theme_id": theme_code.theme,
+            "applied": True,
+            "score": round(float(theme_code.score), 4),
+            "evidence": _evidence(text, theme_code.evidence),
+            "source": "auto",
+            "coder_version": coder_version,
+            "created_at": now,
+        }
+        for theme_code in entry.themes
+    ]
+
+
+def _flag_rows(entry: Coded, response_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The safeguarding flag of one coded response (if it has one), as rows."""
+    flag = entry.flag
+    if not flag.flagged:
+        return []
+    return [
+        {
+            "response_id": response_id,
+            "categories": [reason.category for reason in flag.reasons],
+            "evidence": [
+                {"category": reason.category, **span}
+                for reason in flag.reasons
+                for span in _evidence(entry.item.text, reason.spans)
+            ],
+            "score": round(float(flag.score), 4),
+            "detector_version": DETECTOR_VERSION,
+            "created_at": now,
+        }
+    ]
+
+
 def store_codes(coded: Sequence[Coded], coder_version: str, *, new: bool = False) -> CodingSummary:
     """Store what `compute_codes` found, in the caller's transaction (see `code_responses`)."""
     summary = CodingSummary()
@@ -317,41 +359,14 @@ def store_codes(coded: Sequence[Coded], coder_version: str, *, new: bool = False
     flag_rows: list[dict[str, Any]] = []
     for entry in coded:
         item = entry.item
-        for theme_code in entry.themes:
-            if (
-                item.id in reviewed
-                or theme_code.theme not in known_themes
-                or (item.id, theme_code.theme) in decided
-            ):
-                continue
-            code_rows.append(
-                {
-                    "response_id": item.id,
-                    "theme_id": theme_code.theme,
-                    "applied": True,
-                    "score": round(float(theme_code.score), 4),
-                    "evidence": _evidence(item.text, theme_code.evidence),
-                    "source": "auto",
-                    "coder_version": coder_version,
-                    "created_at": now,
-                }
+        if item.id not in reviewed:
+            code_rows.extend(
+                row
+                for row in _code_rows(entry, item.id, coder_version, now)
+                if row["theme_id"] in known_themes and (item.id, row["theme_id"]) not in decided
             )
-        flag = entry.flag
-        if flag.flagged and item.id not in actioned:
-            flag_rows.append(
-                {
-                    "response_id": item.id,
-                    "categories": [reason.category for reason in flag.reasons],
-                    "evidence": [
-                        {"category": reason.category, **span}
-                        for reason in flag.reasons
-                        for span in _evidence(item.text, reason.spans)
-                    ],
-                    "score": round(float(flag.score), 4),
-                    "detector_version": DETECTOR_VERSION,
-                    "created_at": now,
-                }
-            )
+        if item.id not in actioned:
+            flag_rows.extend(_flag_rows(entry, item.id, now))
     if code_rows:
         db.session.execute(sa.insert(ResponseCode), code_rows)
     if flag_rows:
@@ -386,6 +401,70 @@ def code_saved(responses: Iterable[Response], *, new: bool = False) -> CodingSum
         [ResponseText(r.id, r.text, r.question_id) for r in responses if r.id is not None],
         new=new,
     )
+
+
+# Prebuilt on plain tables: a survey submission stores its coded responses on
+# the request path, where the ORM's bookkeeping would cost more than the SQL.
+_ACTIVE_THEMES = sa.select(Theme.__table__.c.id).where(Theme.__table__.c.retired_at.is_(None))
+_INSERT_RESPONSES = sa.insert(Response.__table__).returning(
+    Response.__table__.c.id, sort_by_parameter_order=True
+)
+_INSERT_CODES = sa.insert(ResponseCode.__table__)
+_INSERT_FLAGS = sa.insert(SafeguardingFlag.__table__)
+
+
+def insert_coded_responses(rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert new responses already coded, redacted and flagged; return their ids in order.
+
+    Each row holds the `responses` columns (source, question_id, text, and the
+    session or submission it belongs to). The rows are coded before they are
+    inserted, so each response is written once, with its coder version and
+    redaction, followed by its codes and flags: three statements in the
+    caller's transaction whatever the number of responses.
+    """
+    if not rows:
+        return []
+    coder = current_coder()
+    coded = compute_codes(
+        [ResponseText(0, row["text"], row.get("question_id")) for row in rows], coder
+    )
+    now = utcnow()
+    connection = db.session.connection()
+    ids = list(
+        connection.execute(
+            _INSERT_RESPONSES,
+            [
+                {
+                    "position": 0,
+                    **row,
+                    "created_at": now,
+                    "updated_at": now,
+                    "coder_version": coder.version,
+                    "coded_at": now,
+                    "redacted_text": entry.redacted_text,
+                    "redaction_key": entry.redaction_key,
+                }
+                for row, entry in zip(rows, coded, strict=True)
+            ],
+        ).scalars()
+    )
+    known_themes = set(connection.execute(_ACTIVE_THEMES).scalars())
+    code_rows = [
+        code
+        for response_id, entry in zip(ids, coded, strict=True)
+        for code in _code_rows(entry, response_id, coder.version, now)
+        if code["theme_id"] in known_themes
+    ]
+    flag_rows = [
+        flag
+        for response_id, entry in zip(ids, coded, strict=True)
+        for flag in _flag_rows(entry, response_id, now)
+    ]
+    if code_rows:
+        connection.execute(_INSERT_CODES, code_rows)
+    if flag_rows:
+        connection.execute(_INSERT_FLAGS, flag_rows)
+    return ids
 
 
 def responses_to_recode(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 
 def csp_nonce() -> str:
@@ -37,20 +37,30 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
-def _set_security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+# The same on every response; built once, since this runs on every request.
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
     # same-origin still sends the Referer to this site, which Flask-WTF's
     # CSRF check needs over HTTPS, and nothing to anyone else.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    from flask import current_app
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
-    if current_app.config.get("HSTS"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+def _set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    # A view may set its own value of any of these (a looser CSP for one
+    # page, say); a header it set is left alone.
+    present = {key.lower() for key, _ in headers.items()}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", content_security_policy(csp_nonce()))
+    wanted = [*_FIXED_HEADERS, _HSTS] if current_app.config.get("HSTS") else _FIXED_HEADERS
+    for key, value in wanted:
+        if key.lower() not in present:
+            headers.add(key, value)
     # Staff pages show personal and sensitive notes: never keep them in a
     # browser or proxy cache. Front-end assets are the only cacheable files.
     if not request.path.startswith("/assets/"):

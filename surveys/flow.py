@@ -46,7 +46,11 @@ def _page_visible(page: Page, answers: Mapping[str, Any]) -> bool:
 
 def visible_pages(defn: SurveyDefinition, answers: Mapping[str, Any]) -> list[Page]:
     """The pages this person sees, in order: show_if holds and a question is visible."""
-    pruned = prune_answers(defn, answers)
+    return _visible_pages(defn, prune_answers(defn, answers))
+
+
+def _visible_pages(defn: SurveyDefinition, pruned: Mapping[str, Any]) -> list[Page]:
+    # For callers that have pruned the answers already (pruning is most of the work).
     return [page for page in defn.pages if _page_visible(page, pruned)]
 
 
@@ -138,7 +142,7 @@ def missing_required(
     pruned = prune_answers(defn, answers)
     return [
         (page, question)
-        for page in visible_pages(defn, pruned)
+        for page in _visible_pages(defn, pruned)
         for question in visible_questions(page, pruned)
         if question.required and not is_answered(pruned.get(question.id))
     ]
@@ -151,7 +155,7 @@ def page_is_reachable(defn: SurveyDefinition, page_id: str, answers: Mapping[str
     answered. Stops people skipping ahead by typing a page address.
     """
     pruned = prune_answers(defn, answers)
-    for page in visible_pages(defn, pruned):
+    for page in _visible_pages(defn, pruned):
         if page.id == page_id:
             return True
         for question in visible_questions(page, pruned):
@@ -201,7 +205,7 @@ def summary_rows(defn: SurveyDefinition, answers: Mapping[str, Any]) -> list[Sum
             label=question.label,
             value=display_value(question, pruned.get(question.id)),
         )
-        for page in visible_pages(defn, pruned)
+        for page in _visible_pages(defn, pruned)
         for question in visible_questions(page, pruned)
     ]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_bp = Blueprint(
@@ -47,6 +48,16 @@ class _NoCookieForApi(SecureCookieSessionInterface):
     The API is for scripts with a token. A browser that happens to hold a
     staff cookie must not have it refreshed (or cleared) by an API call.
     """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, built once per set of secret keys instead of on every request."""
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
 
     def save_session(self, app: Flask, session: Any, response: Any) -> None:
         """Save the session as usual, unless this is an API request."""

@@ -20,11 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from app.coding import code_saved
+from app.coding import insert_coded_responses
 from app.extensions import db
 from app.models import (
     Area,
-    Response,
     Survey,
     SurveyContact,
     SurveyDraft,
@@ -143,23 +142,34 @@ class Draft:
     submitted_at: datetime | None
 
 
-# Built once: constructing a statement costs more than SQLAlchemy's cached
-# compilation of it, and these run on every survey page.
+# Built once, on the plain tables and run on the session's connection:
+# constructing a statement, or going through the ORM's bookkeeping, costs more
+# than the query itself, and these run on every survey page.
+_DRAFTS = SurveyDraft.__table__
 _FIND_DRAFT = sa.select(
-    SurveyDraft.id, SurveyDraft.survey_id, SurveyDraft.answers, SurveyDraft.submitted_at
-).where(SurveyDraft.token_hash == sa.bindparam("wanted_hash"))
+    _DRAFTS.c.id, _DRAFTS.c.survey_id, _DRAFTS.c.answers, _DRAFTS.c.submitted_at
+).where(_DRAFTS.c.token_hash == sa.bindparam("wanted_hash"))
+_START_DRAFT = sa.insert(_DRAFTS).returning(_DRAFTS.c.id)
 _SAVE_ANSWERS = (
-    sa.update(SurveyDraft)
-    .where(SurveyDraft.id == sa.bindparam("draft_id"), SurveyDraft.submitted_at.is_(None))
+    sa.update(_DRAFTS)
+    .where(_DRAFTS.c.id == sa.bindparam("draft_id"), _DRAFTS.c.submitted_at.is_(None))
     .values(answers=sa.bindparam("new_answers"), updated_at=sa.bindparam("now"))
 )
+_MARK_BOT = (
+    sa.update(_DRAFTS).where(_DRAFTS.c.id == sa.bindparam("draft_id")).values(suspected_bot=True)
+)
+
+
+def _execute(statement: sa.Executable, parameters: Any = None) -> sa.CursorResult[Any]:
+    """Run a Core statement in the session's transaction, without the ORM layer."""
+    return db.session.connection().execute(statement, parameters)
 
 
 def find_draft(survey_id: str, token: str | None) -> Draft | None:
     """Return the draft named by `token` for this survey, if any (submitted or not)."""
     if not token:
         return None
-    row = db.session.execute(_FIND_DRAFT, {"wanted_hash": token_digest(token)}).first()
+    row = _execute(_FIND_DRAFT, {"wanted_hash": token_digest(token)}).first()
     if row is None or row.survey_id != survey_id:
         return None
     return Draft(row.id, row.survey_id, dict(row.answers or {}), row.submitted_at)
@@ -169,31 +179,47 @@ def start_draft(survey_id: str) -> tuple[Draft, str]:
     """Create an empty draft and return it with the token for the respondent's cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    draft_id = db.session.scalar(
-        sa.insert(SurveyDraft)
-        .values(
-            token_hash=token_digest(token),
-            survey_id=survey_id,
-            answers={},
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(SurveyDraft.id)
-    )
-    assert draft_id is not None
+    draft_id = _execute(
+        _START_DRAFT,
+        {
+            "token_hash": token_digest(token),
+            "survey_id": survey_id,
+            "answers": {},
+            "suspected_bot": False,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
     return Draft(draft_id, survey_id, {}, None), token
 
 
 def save_answers(draft: Draft, answers: Mapping[str, Any], *, bot: bool = False) -> None:
     """Replace the draft's answers (already pruned by the caller)."""
-    db.session.execute(
-        _SAVE_ANSWERS, {"draft_id": draft.id, "new_answers": dict(answers), "now": utcnow()}
-    )
+    _execute(_SAVE_ANSWERS, {"draft_id": draft.id, "new_answers": dict(answers), "now": utcnow()})
     if bot:
-        db.session.execute(
-            sa.update(SurveyDraft).where(SurveyDraft.id == draft.id).values(suspected_bot=True)
-        )
+        _execute(_MARK_BOT, {"draft_id": draft.id})
     draft.answers = dict(answers)
+
+
+_SUBMISSIONS = SurveySubmission.__table__
+_REFERENCE_TAKEN = sa.select(_SUBMISSIONS.c.id).where(
+    _SUBMISSIONS.c.reference == sa.bindparam("reference")
+)
+_AREA_NAMED = sa.select(Area.__table__.c.id).where(Area.__table__.c.name == sa.bindparam("name"))
+_LOCK_DRAFT = (
+    sa.select(_DRAFTS.c.answers, _DRAFTS.c.submitted_at, _DRAFTS.c.suspected_bot)
+    .where(_DRAFTS.c.id == sa.bindparam("draft_id"))
+    .with_for_update()
+)
+_MARK_SUBMITTED = (
+    sa.update(_DRAFTS)
+    .where(_DRAFTS.c.id == sa.bindparam("draft_id"))
+    .values(submitted_at=sa.bindparam("now"), answers={}, updated_at=sa.bindparam("now"))
+)
+_INSERT_SUBMISSION = sa.insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
+_REFERENCE_OF_DRAFT = sa.select(_SUBMISSIONS.c.reference).where(
+    _SUBMISSIONS.c.draft_id == sa.bindparam("draft_id")
+)
 
 
 def new_reference() -> str:
@@ -201,22 +227,20 @@ def new_reference() -> str:
     while True:
         body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
         reference = f"CV-{body[:4]}-{body[4:]}"
-        exists = db.session.scalar(
-            sa.select(SurveySubmission.id).where(SurveySubmission.reference == reference)
-        )
-        if exists is None:
+        if _execute(_REFERENCE_TAKEN, {"reference": reference}).first() is None:
             return reference
 
 
-def _area_for(defn: SurveyDefinition, answers: Mapping[str, Any]) -> tuple[Area | None, str | None]:
+def _area_for(defn: SurveyDefinition, answers: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """Return the area's id (None for another part of the city) and the answer given."""
     value = answers.get(defn.area_question)
     if not isinstance(value, str):
         return None, None
     label = next(
         (o.label for o in defn.question(defn.area_question).options if o.value == value), ""
     )
-    area = db.session.scalar(sa.select(Area).where(Area.name == label)) if label else None
-    return area, value
+    area_id = _execute(_AREA_NAMED, {"name": label}).scalar() if label else None
+    return area_id, value
 
 
 def _contact_details(contact: Mapping[str, Any], questions: list[Question]) -> str | None:
@@ -232,66 +256,61 @@ def _contact_details(contact: Mapping[str, Any], questions: list[Question]) -> s
     return texts[0][:254] if opted_in and texts else None
 
 
-def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> SurveySubmission | None:
+def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> str | None:
     """Turn a draft into a submission, once, in the caller's transaction.
 
-    Returns the submission (the existing one if this draft was already
-    submitted), or None when nothing is saved: a preview, or a draft a bot
-    filled. Raises IncompleteSurvey if a required answer is missing.
+    Returns the submission's reference (the existing one if this draft was
+    already submitted), or None when nothing is saved: a preview, or a draft a
+    bot filled. Raises IncompleteSurvey if a required answer is missing.
     """
     # Lock the draft (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
     # writers) and re-read it: a copy loaded earlier in this request may be stale.
-    draft = db.session.scalar(
-        sa.select(SurveyDraft)
-        .where(SurveyDraft.id == draft_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    draft = _execute(_LOCK_DRAFT, {"draft_id": draft_id}).first()
     if draft is None:
         raise IncompleteSurvey(defn.pages[0].id)
     if draft.submitted_at is not None:
-        return submission_of(draft)
+        return reference_of(draft_id)
     answers = prune_answers(defn, draft.answers or {})
     missing = missing_required(defn, answers)
     if missing:
         raise IncompleteSurvey(missing[0][0].id)
-    draft.submitted_at = utcnow()
+    now = utcnow()
     # Data minimisation: once submitted, the draft keeps no copy of the answers.
-    draft.answers = {}
+    _execute(_MARK_SUBMITTED, {"draft_id": draft_id, "now": now})
     if not save or draft.suspected_bot:
         return None
     kept, contact = split_answers(defn, answers)
-    open_questions = [q for q in defn.open_questions() if q.id in kept]
-    closed = {
-        key: value for key, value in kept.items() if key not in {q.id for q in open_questions}
-    }
-    area, area_answer = _area_for(defn, kept)
+    open_ids = {q.id for q in defn.open_questions()}
+    area_id, area_answer = _area_for(defn, kept)
     age_band = kept.get(defn.age_question)
-    submission = SurveySubmission(
-        survey_id=defn.id,
-        survey_version=defn.version,
-        reference=new_reference(),
-        draft_id=draft.id,
-        area=area,
-        area_answer=area_answer,
-        age_band=age_band if isinstance(age_band, str) else None,
-        answers=closed,
-    )
-    for position, question in enumerate(open_questions):
-        text = str(kept[question.id]).strip()
-        if text:
-            submission.responses.append(
-                Response(
-                    source="survey",
-                    question_id=question.feeds,
-                    area=area,
-                    position=position,
-                    text=text,
-                )
-            )
-    db.session.add(submission)
-    db.session.flush()
-    code_saved(submission.responses, new=True)
+    reference = new_reference()
+    submission_id = _execute(
+        _INSERT_SUBMISSION,
+        {
+            "survey_id": defn.id,
+            "survey_version": defn.version,
+            "reference": reference,
+            "draft_id": draft_id,
+            "area_id": area_id,
+            "area_answer": area_answer,
+            "age_band": age_band if isinstance(age_band, str) else None,
+            "answers": {key: value for key, value in kept.items() if key not in open_ids},
+            "created_at": now,
+        },
+    ).scalar_one()
+    responses = [
+        {
+            "source": "survey",
+            "submission_id": submission_id,
+            "session_id": None,
+            "question_id": question.feeds,
+            "area_id": area_id,
+            "position": position,
+            "text": str(kept[question.id]).strip(),
+        }
+        for position, question in enumerate(q for q in defn.open_questions() if q.id in kept)
+    ]
+    insert_coded_responses([row for row in responses if row["text"]])
     details = _contact_details(contact, [q for q in defn.questions() if q.contact])
     if details:
         db.session.add(
@@ -299,14 +318,13 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> Surve
                 id=uuid.uuid4().hex, survey_id=defn.id, contact=details, created_on=date.today()
             )
         )
-    return submission
+    return reference
 
 
-def submission_of(draft: Draft | SurveyDraft) -> SurveySubmission | None:
-    """Return the submission a submitted draft became (None: a preview or a bot)."""
-    return db.session.scalar(
-        sa.select(SurveySubmission).where(SurveySubmission.draft_id == draft.id)
-    )
+def reference_of(draft_id: int) -> str | None:
+    """Return the reference of the submission a submitted draft became (None: not saved)."""
+    reference = _execute(_REFERENCE_OF_DRAFT, {"draft_id": draft_id}).scalar()
+    return str(reference) if reference is not None else None
 
 
 def purge_contacts(older_than_days: int) -> int:

@@ -23,7 +23,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.extensions import db, limiter
-from app.models import SurveySubmission, utcnow
+from app.models import utcnow
 from app.survey import bp, services
 from app.survey.page_cache import blank_pages
 from app.survey.services import Draft, IncompleteSurvey, SurveyNotFound
@@ -73,9 +73,19 @@ def _definition(survey_id: str) -> SurveyDefinition:
         abort(404)
 
 
+def _signed_in() -> bool:
+    """Whether a member of staff is signed in (respondents never are).
+
+    Loading `current_user` runs Flask-Login's session protection, a hash of
+    the address and browser on every page; a respondent's cookie holds no
+    user id, so there is nothing to load.
+    """
+    return "_user_id" in session and bool(current_user.is_authenticated)
+
+
 def _previewing(survey_id: str) -> bool:
     previews = session.get(PREVIEW_KEY) or []
-    return survey_id in previews and current_user.is_authenticated and current_user.role == "admin"
+    return survey_id in previews and _signed_in() and current_user.role == "admin"
 
 
 def _closed(defn: SurveyDefinition) -> ResponseReturnValue | None:
@@ -134,7 +144,7 @@ def _is_blank_view(page: Page, answers: dict[str, Any]) -> bool:
     """
     return (
         request.method == "GET"
-        and not current_user.is_authenticated
+        and not _signed_in()
         and "_flashes" not in session
         and not any(is_answered(value) for value in form_data_for(page, answers).values())
     )
@@ -182,7 +192,7 @@ def start(survey_id: str) -> ResponseReturnValue:
             previewing=previewing,
         )
 
-    if has_draft or previewing or current_user.is_authenticated or "_flashes" in session:
+    if has_draft or previewing or _signed_in() or "_flashes" in session:
         return render()
     # A new respondent's start page is the same for everyone but for its nonce.
     return blank_pages.render((defn.id, defn.version, "start"), render, form=False)
@@ -276,7 +286,7 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
     if draft is not None and draft.submitted_at is not None:
         # Sent again (a double tap, a second tab): this browser's cookie may
         # predate the first send, so name the submission again here.
-        return _confirm(defn, services.submission_of(draft))
+        return _confirm(defn, services.reference_of(draft.id))
     answers = prune_answers(defn, _answers(draft))
     if draft is None or not answers:
         return redirect(url_for("survey.start", survey_id=defn.id))
@@ -286,7 +296,7 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
     form = SubmitForm()
     if form.validate_on_submit():
         try:
-            submission = services.submit(defn, draft.id, save=not _previewing(survey_id))
+            reference = services.submit(defn, draft.id, save=not _previewing(survey_id))
             db.session.commit()
         except IncompleteSurvey as incomplete:
             db.session.rollback()
@@ -294,8 +304,8 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
         except sa.exc.IntegrityError:
             # Another copy of this form was saved at the same moment: show that one.
             db.session.rollback()
-            return _confirm(defn, services.submission_of(draft))
-        return _confirm(defn, submission)
+            return _confirm(defn, services.reference_of(draft.id))
+        return _confirm(defn, reference)
     _friendly_csrf_error(form)
     pages = visible_pages(defn, answers)
     db.session.commit()
@@ -309,10 +319,10 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
     )
 
 
-def _confirm(defn: SurveyDefinition, submission: SurveySubmission | None) -> ResponseReturnValue:
-    """Remember the reference for the confirmation page, and go there."""
+def _confirm(defn: SurveyDefinition, reference: str | None) -> ResponseReturnValue:
+    """Remember the reference for the confirmation page (None: not saved), and go there."""
     done = dict(session.get(DONE_KEY) or {})
-    done[defn.id] = submission.reference if submission is not None else "not-saved"
+    done[defn.id] = reference if reference is not None else "not-saved"
     session[DONE_KEY] = done
     db.session.commit()
     return redirect(url_for("survey.confirmation", survey_id=defn.id))

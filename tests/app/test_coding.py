@@ -9,9 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import analysis
-from app.coding import ResponseText, code_responses, recode
+from analysis.redaction import redact_text, redaction_key
+from app.coding import ResponseText, code_responses, current_coder, insert_coded_responses, recode
 from app.extensions import db
-from app.models import Response, ResponseCode, SafeguardingFlag, User
+from app.models import Response, ResponseCode, SafeguardingFlag, Theme, User, utcnow
 from tests.conftest import StaffMember, csrf_token
 
 SCARED = "Young people carry knives for protection because they are scared"
@@ -129,6 +130,42 @@ def test_recoding_keeps_decisions_made_by_a_person(
         assert recode(everything=True).responses == 1
         db.session.remove()
     assert _codes(app, SCARED)["fear"].applied is False
+
+
+def test_new_responses_are_inserted_coded_redacted_and_flagged(app: Flask) -> None:
+    risky = "My little brother has a knife in his school bag right now"
+    named = "Ring Sarah Jones on 07700 900123, she is scared to walk home from the park"
+    with app.app_context():
+        # A retired theme's codes are not stored, even by a coder that still knows it.
+        db.session.get(Theme, "protection").retired_at = utcnow()
+        db.session.commit()
+        ids = insert_coded_responses(
+            [
+                {"source": "survey", "question_id": "why", "text": SCARED, "position": 0},
+                {"source": "survey", "question_id": "what_where", "text": risky, "position": 1},
+                {"source": "survey", "question_id": "impact", "text": named, "position": 2},
+            ]
+        )
+        db.session.commit()
+        rows = [db.session.get(Response, response_id) for response_id in ids]
+        assert [r.text for r in rows if r is not None] == [SCARED, risky, named]
+        scared, weapon, personal = (r for r in rows if r is not None)
+        version = current_coder().version
+        assert {r.coder_version for r in rows if r is not None} == {version}
+        assert all(r is not None and r.coded_at is not None for r in rows)
+        themes = {code.theme_id: code for code in scared.codes}
+        assert "fear" in themes and "protection" not in themes
+        assert all(
+            SCARED[span["start"] : span["end"]] == span["text"] for span in themes["fear"].evidence
+        )
+        assert weapon.safeguarding_flag is not None
+        assert "weapon_now" in weapon.safeguarding_flag.categories
+        assert scared.safeguarding_flag is None
+        assert personal.redacted_text == redact_text(named)
+        assert "07700" not in (personal.redacted_text or "")
+        assert personal.redaction_key == redaction_key(named)
+        assert insert_coded_responses([]) == []
+        db.session.remove()
 
 
 def test_safeguarding_flags_are_stored(app: Flask, make_session: Callable[..., int]) -> None:
