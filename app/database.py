@@ -16,6 +16,7 @@ its write starts a transaction of its own and waits like any other.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -26,6 +27,8 @@ from flask import Flask, current_app, request
 from app.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled PostgreSQL connection left unused this long is tested before use.
+IDLE_PING_SECONDS = 10.0
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # How the next SQLite transaction in this request (or thread) begins.
@@ -36,9 +39,10 @@ def engine_options(url: str) -> dict[str, Any]:
     """Return the SQLAlchemy engine options suited to the database in `url`."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
-    # PostgreSQL: drop connections the server closed, and keep the pool small
-    # enough that two workers never exhaust max_connections.
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+    # PostgreSQL: keep the pool small enough that two workers never exhaust
+    # max_connections. Connections the server closed are caught by
+    # _ping_if_idle below rather than by pool_pre_ping.
+    return {"pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -54,6 +58,34 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql(_begin_statement.get())
+
+
+def _remember_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(engine: sa.Engine) -> Callable[[Any, Any, Any], None]:
+    """Return a pool "checkout" hook that tests connections that sat idle.
+
+    pool_pre_ping would test every checkout: a round trip on every request,
+    a fifth of the database's work on a survey page. A connection in steady
+    use cannot have gone stale unnoticed; one idle for IDLE_PING_SECONDS may
+    have been closed by a server restart or a firewall, so it is tested, and
+    a dead one is swapped for a new connection before the request uses it.
+    """
+    errors = engine.dialect.loaded_dbapi.Error
+
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get("checked_in_at")
+        if checked_in is None or time.monotonic() - checked_in < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except errors as error:
+            # The pool discards this connection and checks out another.
+            raise sa.exc.DisconnectionError(str(error)) from error
+
+    return ping
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,10 +108,13 @@ def _restore_transaction_mode(_exception: BaseException | None = None) -> None:
 
 
 def configure_engine(engine: sa.Engine) -> None:
-    """Attach the SQLite pragmas and immediate transactions to `engine`."""
+    """Attach the SQLite pragmas and immediate transactions, or PostgreSQL's idle ping."""
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         sa.event.listen(engine, "begin", _on_sqlite_begin)
+    else:
+        sa.event.listen(engine, "checkin", _remember_checkin)
+        sa.event.listen(engine, "checkout", _ping_if_idle(engine))
 
 
 def init_app(app: Flask) -> None:
