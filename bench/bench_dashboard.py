@@ -11,6 +11,11 @@ Targets (issue 5, at 100,000 responses): overview under 1 s; theme page under
 
     .venv/bin/python bench/bench_dashboard.py                      # SQLite
     .venv/bin/python bench/bench_dashboard.py --database postgresql://postgres@127.0.0.1/bench_dashboard
+    .venv/bin/python bench/bench_dashboard.py --database postgresql://... --reuse   # no rebuild
+
+`--reuse` times the pages on a database an earlier run built (PostgreSQL, or
+the SQLite file given with --sqlite-file), after bringing its schema up to
+date with the migrations; without it every run builds a fresh database.
 """
 
 from __future__ import annotations
@@ -96,10 +101,24 @@ def main() -> None:
     parser.add_argument("--database", help="PostgreSQL URL (its schema is dropped); default SQLite")
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3, help="runs per page (the median is shown)")
+    parser.add_argument(
+        "--sqlite-file", type=Path, help="keep the SQLite database in this file (default: a temp)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the pages on the database an earlier run built; do not rebuild it",
+    )
+    parser.add_argument(
+        "--no-exports", action="store_true", help="time the pages only, not the two exports"
+    )
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="dashboard-bench-")
-    url = args.database or f"sqlite:///{folder}/bench.db"
+    sqlite_file = args.sqlite_file.resolve() if args.sqlite_file else Path(folder) / "bench.db"
+    url = args.database or f"sqlite:///{sqlite_file}"
+    if args.reuse and not args.database and not args.sqlite_file:
+        parser.error("--reuse needs --database or --sqlite-file (the database to reuse)")
     env = {
         **os.environ,
         "FLASK_APP": "wsgi",
@@ -109,7 +128,14 @@ def main() -> None:
         "RATELIMIT_ENABLED": "false",
     }
     env.pop("REDIS_URL", None)
-    load_seconds = prepare(url, env, args.responses)
+    if args.reuse:
+        flask = str(ROOT / ".venv" / "bin" / "flask")
+        subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        load_seconds = None
+    else:
+        for suffix in ("", "-wal", "-shm") if not args.database else ():
+            Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+        load_seconds = prepare(url, env, args.responses)
     os.environ.update({k: v for k, v in env.items() if k != "FLASK_APP"})
     sys.path.insert(0, str(ROOT))
     from app import create_app
@@ -148,10 +174,12 @@ def main() -> None:
     client.get("/dashboard/")
     print(machine.describe())
     print(f"database:               {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}")
-    print(
-        f"responses:              {total} "
-        f"({args.responses} loaded and coded in {load_seconds:.1f} s)"
+    loaded = (
+        "reused an earlier run's database"
+        if load_seconds is None
+        else f"{args.responses} loaded and coded in {load_seconds:.1f} s"
     )
+    print(f"responses:              {total} ({loaded})")
     print(f"{'page':<28}{'median':>10}{'target':>10}")
     for name, path, target in pages:
         times = []
@@ -168,7 +196,7 @@ def main() -> None:
         limit = f"< {target:g} s" if target is not None else ""
         print(f"{name:<28}{statistics.median(times):>9.2f}s{limit:>10}{verdict}")
 
-    for file_format, target in (("csv", 10.0), ("xlsx", None)):
+    for file_format, target in () if args.no_exports else (("csv", 10.0), ("xlsx", None)):
         with RssSampler() as sampler:
             before = sampler.rss()
             started = time.perf_counter()

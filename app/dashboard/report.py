@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from analysis.redaction import PLACEHOLDERS, find_pii
 from app.dashboard.quotes import highlight_redacted
-from app.dashboard.summaries import Count, Filters, Overview, filtered_responses, overview
+from app.dashboard.summaries import Count, Filters, Overview, filtered_columns, overview
 from app.extensions import db
 from app.models import (
     ConversationSession,
@@ -314,31 +314,69 @@ def _attribution(response: Response, area: str | None) -> str:
     return f"{SOURCES.get(response.source, response.source)}{where}"
 
 
-def _quotes(
-    theme_id: str, filters: Filters, used: set[int], limit: int = QUOTES_PER_THEME
-) -> list[ReportQuote]:
-    """Quotes for a theme, people's confirmed codes first, then the coder's strongest.
+_Candidates = dict[tuple[str, str], list[tuple[Response, ResponseCode]]]
 
-    Short responses are preferred to long ones among codes of the same kind.
+
+def _quote_candidates(filters: Filters, wanted: dict[str, list[str]]) -> _Candidates:
+    """The best quote candidates for each question's leading themes, in the order they are tried.
+
+    `wanted` maps a question to the themes quoted under it. People's
+    confirmed codes come first, then the coder's strongest; short responses
+    before long ones among codes of the same kind. Flagged responses are left
+    out. One query ranks the candidates of every (question, theme) at once,
+    rather than one query for each, and a second loads the chosen few.
+    """
+    if not wanted:
+        return {}
+    human = sa.case((ResponseCode.source == "human", 0), else_=1)
+    long = sa.case((sa.func.length(Response.text) > QUOTE_MAX_CHARS, 1), else_=0)
+    order = (human, long, ResponseCode.score.desc(), Response.id)
+    rank = sa.func.row_number().over(
+        partition_by=(Response.question_id, ResponseCode.theme_id), order_by=order
+    )
+    # The filters joined in place and the flag as NOT EXISTS: PostgreSQL misjudged
+    # an IN (subquery) and an outer join to the flags, and read every response.
+    ranked = (
+        filtered_columns(filters, ResponseCode.id.label("code_id"), rank.label("rank"))
+        .join(
+            ResponseCode,
+            sa.and_(ResponseCode.response_id == Response.id, ResponseCode.applied.is_(True)),
+        )
+        .where(
+            sa.or_(
+                *(
+                    sa.and_(Response.question_id == question_id, ResponseCode.theme_id.in_(themes))
+                    for question_id, themes in wanted.items()
+                )
+            ),
+            ~sa.exists().where(SafeguardingFlag.response_id == Response.id),
+        )
+        .subquery()
+    )
+    code_ids = list(
+        db.session.scalars(sa.select(ranked.c.code_id).where(ranked.c.rank <= _CANDIDATES))
+    )
+    candidates: _Candidates = {}
+    if not code_ids:
+        return candidates
+    for response, code in db.session.execute(
+        sa.select(Response, ResponseCode)
+        .join(ResponseCode, ResponseCode.response_id == Response.id)
+        .where(ResponseCode.id.in_(code_ids))
+        .order_by(*order)
+    ).all():
+        candidates.setdefault((response.question_id, code.theme_id), []).append((response, code))
+    return candidates
+
+
+def _quotes(
+    rows: Sequence[tuple[Response, ResponseCode]], used: set[int], limit: int = QUOTES_PER_THEME
+) -> list[ReportQuote]:
+    """Quotes for a theme from its candidates (`_quote_candidates`), best first.
+
     A response already quoted under another theme is used again only when the
     theme would otherwise have fewer than two quotes.
     """
-    selected = filtered_responses(filters).subquery()
-    human = sa.case((ResponseCode.source == "human", 0), else_=1)
-    long = sa.case((sa.func.length(Response.text) > QUOTE_MAX_CHARS, 1), else_=0)
-    rows = db.session.execute(
-        sa.select(Response, ResponseCode)
-        .join(selected, selected.c.id == Response.id)
-        .join(ResponseCode, ResponseCode.response_id == Response.id)
-        .outerjoin(SafeguardingFlag, SafeguardingFlag.response_id == Response.id)
-        .where(
-            ResponseCode.theme_id == theme_id,
-            ResponseCode.applied.is_(True),
-            SafeguardingFlag.id.is_(None),
-        )
-        .order_by(human, long, ResponseCode.score.desc(), Response.id)
-        .limit(_CANDIDATES)
-    ).all()
     fresh = [(r, c) for r, c in rows if r.id not in used and r.text.strip()]
     again = [(r, c) for r, c in rows if r.id in used and r.text.strip()]
     chosen = fresh[:limit]
@@ -374,6 +412,32 @@ def _scope(summary: Overview, filters: Filters, area_totals: dict[int, int]) -> 
     return "Across the city"
 
 
+def _question_themes(
+    question: Question, summary: Overview
+) -> tuple[int, list[tuple[str, str, Count]]]:
+    """A question's number of responses, and its themes with their counts."""
+    theme_counts = [
+        (row.theme_id, row.label, summary.question_matrix[(row.theme_id, question.id)])
+        for row in summary.themes
+    ]
+    return next((c.total for _t, _l, c in theme_counts), 0), theme_counts
+
+
+def _quoted_themes(
+    questions: Sequence[Question], summary: Overview, survey_only: bool, threshold: int
+) -> dict[str, list[str]]:
+    """The themes `_question_section` will quote, by question: the leading ones it reports."""
+    wanted: dict[str, list[str]] = {}
+    for question in questions:
+        total, theme_counts = _question_themes(question, summary)
+        if total == 0 or (survey_only and total < threshold):
+            continue
+        leading = _leading(theme_counts, LEADING_THEMES)
+        if leading:
+            wanted[question.id] = [theme_id for theme_id, _label, _count in leading]
+    return wanted
+
+
 def _question_section(
     question: Question,
     summary: Overview,
@@ -381,12 +445,9 @@ def _question_section(
     scope: str,
     threshold: int,
     used: set[int],
+    candidates: _Candidates,
 ) -> QuestionSection:
-    theme_counts = [
-        (row.theme_id, row.label, summary.question_matrix[(row.theme_id, question.id)])
-        for row in summary.themes
-    ]
-    total = next((c.total for _t, _l, c in theme_counts), 0)
+    total, theme_counts = _question_themes(question, summary)
     survey_only = filters.survey_only()
     if total == 0:
         text = Markup("No responses to this question match these filters.")
@@ -424,9 +485,10 @@ def _question_section(
     if len(leading) > 1:
         rest = [_named(label, count) for _id, label, count in leading[1:]]
         text += Markup(" It was followed by ") + _list_phrase(rest) + Markup(".")
-    narrowed = replace(filters, question_id=question.id)
     themes = [
-        LeadingTheme(theme_id, label, count, _quotes(theme_id, narrowed, used))
+        LeadingTheme(
+            theme_id, label, count, _quotes(candidates.get((question.id, theme_id), []), used)
+        )
         for theme_id, label, count in leading
     ]
     return QuestionSection(question.id, question.text, total, text, themes)
@@ -458,35 +520,44 @@ class _AreaTotals:
 
 
 def _area_totals(filters: Filters) -> dict[int | None, _AreaTotals]:
-    """Responses, sessions, people and respondents per area, in two grouped queries."""
-    selected = filtered_responses(filters).subquery()
+    """Responses, sessions, people and respondents per area.
+
+    One query counts the responses per area, source and session or survey
+    submission; the distinct sessions and respondents are counted here, not
+    with count(DISTINCT), which PostgreSQL sorts for. People are counted
+    under their session's area.
+    """
+    keys = (Response.area_id, Response.source, Response.session_id, Response.submission_id)
     found: dict[int | None, dict[str, int]] = {}
-    for area_id, source, responses, sessions, submissions in db.session.execute(
-        sa.select(
-            Response.area_id,
-            Response.source,
-            sa.func.count(Response.id),
-            sa.func.count(sa.distinct(Response.session_id)),
-            sa.func.count(sa.distinct(Response.submission_id)),
-        )
-        .join(selected, selected.c.id == Response.id)
-        .group_by(Response.area_id, Response.source)
+    session_ids: set[int] = set()
+    for area_id, source, session_id, submission_id, responses in db.session.execute(
+        filtered_columns(filters, *keys, sa.func.count(Response.id)).group_by(*keys)
     ):
         entry = found.setdefault(area_id, {})
-        entry["responses"] = entry.get("responses", 0) + int(responses)
+        entry["responses"] = entry.get("responses", 0) + responses
+        if session_id is not None:
+            session_ids.add(session_id)
         if source == "survey":
-            entry["survey_answers"] = int(responses)
-            entry["respondents"] = int(submissions)
+            entry["survey_answers"] = entry.get("survey_answers", 0) + responses
+            if submission_id is not None:
+                entry["respondents"] = entry.get("respondents", 0) + 1
         else:
-            entry["session_points"] = entry.get("session_points", 0) + int(responses)
-            entry["sessions"] = entry.get("sessions", 0) + int(sessions)
-    session_ids = sa.select(Response.session_id).join(selected, selected.c.id == Response.id)
-    for area_id, people in db.session.execute(
-        sa.select(ConversationSession.area_id, sa.func.sum(ConversationSession.participants))
-        .where(ConversationSession.id.in_(session_ids))
-        .group_by(ConversationSession.area_id)
-    ):
-        found.setdefault(area_id, {})["participants"] = int(people or 0)
+            entry["session_points"] = entry.get("session_points", 0) + responses
+            if session_id is not None:
+                entry["sessions"] = entry.get("sessions", 0) + 1
+    if session_ids:
+        people: dict[int, int] = {}
+        for session_id, area_id, participants in db.session.execute(
+            sa.select(
+                ConversationSession.id,
+                ConversationSession.area_id,
+                ConversationSession.participants,
+            )
+        ):
+            if session_id in session_ids:
+                people[area_id] = people.get(area_id, 0) + participants
+        for area_id, count in people.items():
+            found.setdefault(area_id, {})["participants"] = count
     return {area_id: _AreaTotals(**values) for area_id, values in found.items()}
 
 
@@ -634,8 +705,12 @@ def build_report(
     used: set[int] = set()
     sections = []
     if not (survey_only and summary.total_responses < threshold):
+        candidates = _quote_candidates(
+            filters, _quoted_themes(questions, summary, survey_only, threshold)
+        )
         sections = [
-            _question_section(q, summary, filters, scope, threshold, used) for q in questions
+            _question_section(q, summary, filters, scope, threshold, used, candidates)
+            for q in questions
         ]
     small_total = survey_only and summary.total_responses < threshold
     return Report(

@@ -176,10 +176,10 @@ def _suppress(count: int, total: int, threshold: int, small: bool) -> Count:
 def overview(filters: Filters, threshold: int = 5) -> Overview:
     """Compute the overview for `filters`; survey cells under `threshold` are suppressed.
 
-    One query reads each selected response with its applied themes (a
-    response without a theme comes once, with none) and everything is
-    counted in a single pass. That is several times faster than a grouped
-    query per table: the filters are evaluated once, not a dozen times.
+    One query reads each selected response once, with its applied themes
+    gathered into one column, and everything is counted in a single pass.
+    That is several times faster than a grouped query per table: the filters
+    are evaluated once, not a dozen times.
     """
     themes = list(
         db.session.scalars(
@@ -200,8 +200,8 @@ def overview(filters: Filters, threshold: int = 5) -> Overview:
     tally = _tally(filters, {theme.id for theme in themes}, concepts_of)
     survey_only = filters.survey_only()
     total_responses = tally.responses
-    total_sessions = len(tally.sessions)
-    total_respondents = len(tally.submissions)
+    total_sessions = len(tally.session_responses)
+    total_respondents = len(tally.submission_responses)
 
     rows = []
     for theme in themes:
@@ -258,7 +258,7 @@ def overview(filters: Filters, threshold: int = 5) -> Overview:
     return Overview(
         total_responses=total_responses,
         total_sessions=total_sessions,
-        total_participants=_participants(tally.sessions),
+        total_participants=tally.participants,
         total_respondents=_suppress(total_respondents, total_respondents, threshold, True),
         themes=rows,
         concepts=concepts,
@@ -302,8 +302,10 @@ class _Tally:
     """Counts gathered in one pass over the selected responses and their themes."""
 
     responses: int = 0
-    sessions: set[int] = field(default_factory=set)
-    submissions: set[int] = field(default_factory=set)
+    # Responses per session and per survey submission (a respondent).
+    session_responses: dict[int, int] = field(default_factory=dict)
+    submission_responses: dict[int, int] = field(default_factory=dict)
+    participants: int = 0
     area_totals: dict[int | None, int] = field(default_factory=dict)
     question_totals: dict[str, int] = field(default_factory=dict)
     theme_responses: dict[str, int] = field(default_factory=dict)
@@ -315,94 +317,137 @@ class _Tally:
     months: dict[str, int] = field(default_factory=dict)
 
 
+# Joins a response's theme ids into one column; codebook ids are [a-z0-9_] only.
+_THEME_SEPARATOR = ","
+
+
 def _tally(filters: Filters, active: set[str], concepts_of: dict[str, list[str]]) -> _Tally:
     """Count responses, sessions and respondents, overall and per theme, area and question.
 
-    One query returns a row per selected response and applied theme (a
-    response with no theme comes once, with None), in response order, and
-    one loop counts everything. (Measured: faster than several grouped
-    queries, and faster than building columns with zip and Counter.)
+    One query returns a row per selected response with its applied theme ids
+    joined into one string (None without a theme), and one loop counts
+    everything. A response's month is its session's or submission's, so
+    responses are counted per session and submission and dated afterwards
+    (`_date_and_people`) rather than one by one.
     """
-    query = (
-        filtered_columns(
-            filters,
-            Response.id,
-            Response.session_id,
-            Response.submission_id,
-            Response.area_id,
-            Response.question_id,
-            ResponseCode.theme_id,
-            _month(),
+    # Each response's themes, gathered over the codes alone and joined once: on
+    # PostgreSQL half the work of grouping the joined rows by response.
+    themes_of = (
+        sa.select(
+            ResponseCode.response_id,
+            sa.func.aggregate_strings(ResponseCode.theme_id, _THEME_SEPARATOR).label("themes"),
         )
-        .outerjoin(
-            ResponseCode,
-            sa.and_(ResponseCode.response_id == Response.id, ResponseCode.applied.is_(True)),
-        )
-        .order_by(Response.id)
+        .where(ResponseCode.applied.is_(True))
+        .group_by(ResponseCode.response_id)
+        .subquery()
     )
+    query = filtered_columns(
+        filters,
+        Response.session_id,
+        Response.submission_id,
+        Response.area_id,
+        Response.question_id,
+        themes_of.c.themes,
+    ).outerjoin(themes_of, themes_of.c.response_id == Response.id)
     tally = _Tally()
-    sessions, submissions = tally.sessions, tally.submissions
+    session_responses, submission_responses = tally.session_responses, tally.submission_responses
     area_totals, question_totals = tally.area_totals, tally.question_totals
-    theme_responses, theme_areas = tally.theme_responses, tally.theme_areas
-    theme_questions, concept_responses = tally.theme_questions, tally.concept_responses
     theme_sessions, theme_submissions = tally.theme_sessions, tally.theme_submissions
-    months = tally.months
     for theme_id in active:
         theme_sessions[theme_id], theme_submissions[theme_id] = set(), set()
-    last_id = None
-    seen_concepts: set[str] = set()
+    # A response's themes as (active theme ids, concept ids), worked out once per combination.
+    combinations: dict[str, tuple[list[str], list[str]]] = {}
+    # Responses per theme combination, area and question: expanded per theme after the loop.
+    coded: dict[tuple[str, int | None, str], int] = {}
     responses = 0
     # Core rows fetched in blocks, not ORM rows one by one: several times faster.
+    # Small blocks, freed before they add up to the 700 new objects that start
+    # Python's garbage collector: with blocks of 10,000 its collections took
+    # as long as everything else here.
     result = db.session.connection().execute(query)
-    for block in result.partitions(10_000):
-        for row in block:
-            response_id, session_id, submission_id, area_id, question_id, theme_id = row[:6]
-            if response_id != last_id:
-                # Rows come in response order: the first row of a response counts it.
-                last_id = response_id
-                seen_concepts = set()
-                responses += 1
-                if session_id is not None:
-                    sessions.add(session_id)
-                elif submission_id is not None:
-                    submissions.add(submission_id)
-                area_totals[area_id] = area_totals.get(area_id, 0) + 1
-                question_totals[question_id] = question_totals.get(question_id, 0) + 1
-                month = row[6]
-                if month is not None:
-                    months[month] = months.get(month, 0) + 1
-            if theme_id not in active:
-                continue  # no theme, or a retired one
-            theme_responses[theme_id] = theme_responses.get(theme_id, 0) + 1
+    for block in result.partitions(300):
+        for session_id, submission_id, area_id, question_id, themes in block:
+            responses += 1
             if session_id is not None:
-                theme_sessions[theme_id].add(session_id)
+                session_responses[session_id] = session_responses.get(session_id, 0) + 1
             elif submission_id is not None:
-                theme_submissions[theme_id].add(submission_id)
-            key = (theme_id, area_id)
-            theme_areas[key] = theme_areas.get(key, 0) + 1
-            key2 = (theme_id, question_id)
-            theme_questions[key2] = theme_questions.get(key2, 0) + 1
-            for concept_id in concepts_of.get(theme_id, ()):
-                if concept_id not in seen_concepts:
-                    seen_concepts.add(concept_id)
-                    concept_responses[concept_id] = concept_responses.get(concept_id, 0) + 1
+                submission_responses[submission_id] = submission_responses.get(submission_id, 0) + 1
+            area_totals[area_id] = area_totals.get(area_id, 0) + 1
+            question_totals[question_id] = question_totals.get(question_id, 0) + 1
+            if themes is None:
+                continue
+            combination = combinations.get(themes)
+            if combination is None:
+                combination = combinations[themes] = _combination(themes, active, concepts_of)
+            key = (themes, area_id, question_id)
+            coded[key] = coded.get(key, 0) + 1
+            if session_id is not None:
+                for theme_id in combination[0]:
+                    theme_sessions[theme_id].add(session_id)
+            elif submission_id is not None:
+                for theme_id in combination[0]:
+                    theme_submissions[theme_id].add(submission_id)
     tally.responses = responses
+    theme_responses, theme_areas = tally.theme_responses, tally.theme_areas
+    theme_questions, concept_responses = tally.theme_questions, tally.concept_responses
+    for (themes, area_id, question_id), count in coded.items():
+        theme_ids, concept_ids = combinations[themes]
+        for theme_id in theme_ids:
+            theme_responses[theme_id] = theme_responses.get(theme_id, 0) + count
+            area_key = (theme_id, area_id)
+            theme_areas[area_key] = theme_areas.get(area_key, 0) + count
+            question_key = (theme_id, question_id)
+            theme_questions[question_key] = theme_questions.get(question_key, 0) + count
+        for concept_id in concept_ids:
+            concept_responses[concept_id] = concept_responses.get(concept_id, 0) + count
+    _date_and_people(tally)
     return tally
 
 
-def _participants(session_ids: set[int]) -> int:
-    """Return how many people took part in these sessions."""
-    if not session_ids:
-        return 0
-    counts = {
-        session_id: participants
-        for session_id, participants in db.session.execute(
-            sa.select(ConversationSession.id, ConversationSession.participants).where(
-                ConversationSession.deleted_at.is_(None)
-            )
-        )
-    }
-    return sum(counts.get(session_id, 0) for session_id in session_ids)
+def _combination(
+    themes: str, active: set[str], concepts_of: dict[str, list[str]]
+) -> tuple[list[str], list[str]]:
+    """Split joined theme ids into the active themes and their concepts, each concept once."""
+    theme_ids = [theme_id for theme_id in themes.split(_THEME_SEPARATOR) if theme_id in active]
+    concept_ids: list[str] = []
+    for theme_id in theme_ids:
+        concept_ids.extend(c for c in concepts_of.get(theme_id, ()) if c not in concept_ids)
+    return theme_ids, concept_ids
+
+
+def _date_and_people(tally: _Tally) -> None:
+    """Fill in the tally's months and participants from its counts per session and submission.
+
+    A response is dated by its session or survey submission (`response_month`),
+    so each session and submission is dated once: a few thousand rows rather
+    than a date for every response.
+    """
+    months = tally.months
+    if tally.session_responses:
+        counts = tally.session_responses
+        no_time = sa.cast(sa.null(), SurveySubmission.created_at.type)
+        for session_id, participants, month in db.session.execute(
+            sa.select(
+                ConversationSession.id,
+                ConversationSession.participants,
+                response_month(ConversationSession.held_on, no_time),
+            ).where(ConversationSession.deleted_at.is_(None))
+        ):
+            count = counts.get(session_id)
+            if count is None:
+                continue
+            tally.participants += participants
+            if month is not None:
+                months[month] = months.get(month, 0) + count
+    if tally.submission_responses:
+        counts = tally.submission_responses
+        no_day = sa.cast(sa.null(), ConversationSession.held_on.type)
+        for submission_id, month in db.session.execute(
+            sa.select(SurveySubmission.id, response_month(no_day, SurveySubmission.created_at))
+        ):
+            count = counts.get(submission_id)
+            if count is not None and month is not None:
+                months[month] = months.get(month, 0) + count
 
 
 def responses_by_month(filters: Filters) -> list[tuple[str, int]]:
@@ -434,98 +479,115 @@ class ThemeSummary:
 def theme_summary(filters: Filters, theme: Theme, threshold: int = 5) -> ThemeSummary:
     """Compute one theme's figures under `filters`, with the same units as the overview.
 
-    Cheaper than the whole overview: two passes over the selected responses
-    (counts by month, area and question; distinct sessions and respondents)
-    and two over the responses coded with this theme alone.
+    Two grouped queries rather than the whole overview, both by session or
+    survey submission and area, with a column per question: one over the
+    selected responses (which also gives the distinct sessions and
+    respondents, and dates each session and submission once rather than
+    every response), one over those coded with this theme, found from the
+    theme's own codes. As on the overview's trend, a response with no date
+    (neither a session nor a submission) is counted only among the sessions
+    and respondents.
     """
     survey_only = filters.survey_only()
-    keys = (_month(), Response.area_id, Response.question_id)
-    coded = filtered_columns(filters, *keys, sa.func.count(Response.id)).join(
-        ResponseCode,
-        sa.and_(
-            ResponseCode.response_id == Response.id,
-            ResponseCode.theme_id == theme.id,
-            ResponseCode.applied.is_(True),
+    questions = list(db.session.scalars(sa.select(Question).order_by(Question.position)))
+    # One key per origin: a session's id, or minus a survey submission's (ids are positive).
+    origin = sa.func.coalesce(Response.session_id, -Response.submission_id).label("origin")
+    counts = [
+        sa.func.count(Response.id).label("responses"),
+        *(
+            sa.func.sum(sa.case((Response.question_id == question.id, 1), else_=0)).label(
+                f"question_{number}"
+            )
+            for number, question in enumerate(questions)
         ),
+    ]
+    by_origin = (
+        filtered_columns(filters, origin, Response.area_id, *counts)
+        .group_by(origin, Response.area_id)
+        .subquery()
     )
-    everything = filtered_columns(filters, *keys, sa.func.count(Response.id))
-    totals = _by_key(everything.group_by(*keys))
-    hits = _by_key(coded.group_by(*keys))
-    distinct = (
-        sa.func.count(sa.distinct(Response.session_id)),
-        sa.func.count(sa.distinct(Response.submission_id)),
-    )
-    total_sessions, total_respondents = db.session.execute(
-        filtered_columns(filters, *distinct)
-    ).one()
-    theme_sessions, theme_respondents = db.session.execute(coded.with_only_columns(*distinct)).one()
+    month_of: dict[int, str] = {}
+    sessions: set[int] = set()
+    respondents: set[int] = set()
+    totals = _MonthAreaQuestion(questions)
+    for key, area_id, month, *numbers in db.session.execute(
+        sa.select(
+            by_origin.c.origin,
+            by_origin.c.area_id,
+            response_month(ConversationSession.held_on, SurveySubmission.created_at),
+            *by_origin.c[2:],
+        )
+        .select_from(by_origin)
+        .outerjoin(ConversationSession, ConversationSession.id == by_origin.c.origin)
+        .outerjoin(SurveySubmission, SurveySubmission.id == -by_origin.c.origin)
+    ):
+        if key is not None:
+            (sessions if key > 0 else respondents).add(key)
+        if month is not None:
+            month_of[key] = month
+            totals.add(month, area_id, numbers)
+
+    # An alias, so that the reviewed_only filter's own ResponseCode stays separate.
+    code = aliased(ResponseCode)
+    theme_sessions: set[int] = set()
+    theme_respondents: set[int] = set()
+    hits = _MonthAreaQuestion(questions)
+    for key, area_id, *numbers in db.session.execute(
+        filtered_columns(filters, origin, Response.area_id, *counts)
+        .join(
+            code,
+            sa.and_(
+                code.response_id == Response.id,
+                code.theme_id == theme.id,
+                code.applied.is_(True),
+            ),
+        )
+        .group_by(origin, Response.area_id)
+    ):
+        if key is not None:
+            (theme_sessions if key > 0 else theme_respondents).add(key)
+        month = month_of.get(key)
+        if month is not None:
+            hits.add(month, area_id, numbers)
+
+    def figure(hit: dict[Any, int], total: dict[Any, int], key: Any) -> Count:
+        return _suppress(hit.get(key, 0), total.get(key, 0), threshold, survey_only)
+
     row = ThemeRow(
         theme.id,
         theme.label,
-        _suppress(_sum(hits), _sum(totals), threshold, survey_only),
-        Count(int(theme_sessions), int(total_sessions)),
-        _suppress(int(theme_respondents), int(total_respondents), threshold, True),
+        _suppress(sum(hits.month.values()), sum(totals.month.values()), threshold, survey_only),
+        Count(len(theme_sessions), len(sessions)),
+        _suppress(len(theme_respondents), len(respondents), threshold, True),
     )
     areas = [
-        (
-            area.id,
-            area.name,
-            _suppress(_sum(hits, area=area.id), _sum(totals, area=area.id), threshold, survey_only),
-        )
+        (area.id, area.name, figure(hits.area, totals.area, area.id))
         for area in db.session.scalars(sa.select(Area).order_by(Area.position))
     ]
     areas.sort(key=lambda item: -(item[2].share or 0))
-    questions = [
-        (
-            question.id,
-            question.short_label,
-            _suppress(
-                _sum(hits, question=question.id),
-                _sum(totals, question=question.id),
-                threshold,
-                survey_only,
-            ),
-        )
-        for question in db.session.scalars(sa.select(Question).order_by(Question.position))
-    ]
-    months = sorted({key[0] for key in totals})
     return ThemeSummary(
         row=row,
         areas=areas,
-        questions=questions,
-        months=[
-            (
-                label,
-                _suppress(
-                    _sum(hits, month=label), _sum(totals, month=label), threshold, survey_only
-                ),
-            )
-            for label in months
+        questions=[
+            (question.id, question.short_label, figure(hits.question, totals.question, question.id))
+            for question in questions
         ],
+        months=[(month, figure(hits.month, totals.month, month)) for month in sorted(totals.month)],
     )
 
 
-def _by_key(query: sa.Select[Any]) -> dict[tuple[str, int | None, str], int]:
-    """Run a count grouped by month, area and question; key it by ("2026-03", area, question)."""
-    return {
-        (str(month), area_id, question_id): int(count)
-        for month, area_id, question_id, count in db.session.execute(query)
-        if month
-    }
+class _MonthAreaQuestion:
+    """Responses counted by month, by area and by question, from rows with a count per question."""
 
+    def __init__(self, questions: list[Question]) -> None:
+        self.question_ids = [question.id for question in questions]
+        self.month: dict[str, int] = {}
+        self.area: dict[int | None, int] = {}
+        self.question: dict[str, int] = dict.fromkeys(self.question_ids, 0)
 
-def _sum(
-    counts: dict[tuple[str, int | None, str], int],
-    *,
-    month: str | None = None,
-    area: int | None = None,
-    question: str | None = None,
-) -> int:
-    """Add up the counts whose month, area and question match those given."""
-    return sum(
-        count
-        for (m, a, q), count in counts.items()
-        if (month is None or m == month)
-        and (area is None or a == area)
-        and (question is None or q == question)
-    )
+    def add(self, month: str, area_id: int | None, numbers: list[int]) -> None:
+        """Add a row: its number of responses, then the number under each question."""
+        self.month[month] = self.month.get(month, 0) + numbers[0]
+        self.area[area_id] = self.area.get(area_id, 0) + numbers[0]
+        for question_id, number in zip(self.question_ids, numbers[1:], strict=True):
+            self.question[question_id] += number

@@ -73,12 +73,25 @@ def load_bulk_responses(
         added["responses"] += inserted
         if progress is not None:
             progress(inserted)
-    # Fresh planner statistics, as autovacuum would gather soon after a real
-    # import: without them PostgreSQL plans the dashboard's queries for an
-    # empty table.
-    db.session.execute(sa.text("ANALYZE"))
-    db.session.commit()
+    _refresh_statistics()
     return added
+
+
+def _refresh_statistics() -> None:
+    """Do what autovacuum would do soon after a real import, now.
+
+    Without planner statistics PostgreSQL plans the dashboard's queries for an
+    empty table; without a vacuum its visibility map is empty and the covering
+    indexes cannot answer from the index alone. VACUUM cannot run inside a
+    transaction, hence the autocommit connection.
+    """
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+        return
+    db.session.remove()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _batch(
