@@ -16,6 +16,7 @@ its write starts a transaction of its own and waits like any other.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -27,6 +28,10 @@ from flask import Flask, current_app, request
 from app.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long BEGIN IMMEDIATE retries in short pauses before SQLite's own wait.
+SQLITE_QUICK_RETRY_SECONDS = 0.25
+SQLITE_FIRST_PAUSE_SECONDS = 0.00005
+SQLITE_LONGEST_PAUSE_SECONDS = 0.001
 # A pooled PostgreSQL connection left unused this long is tested before use.
 IDLE_PING_SECONDS = 10.0
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,7 +62,40 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql(_begin_statement.get())
+    statement = _begin_statement.get()
+    raw = connection.connection.driver_connection
+    if statement == "BEGIN IMMEDIATE" and raw is not None and _begin_immediate_quickly(raw):
+        return
+    connection.exec_driver_sql(statement)
+
+
+def _begin_immediate_quickly(raw: sqlite3.Connection) -> bool:
+    """Try BEGIN IMMEDIATE in short pauses while another writer holds the lock.
+
+    SQLite's busy handler sleeps 1, 2, 5, 10 ms and more between tries, far
+    longer than this app's write transactions (a fraction of a millisecond):
+    under load two workers spent an eighth of their time asleep with the
+    database free. Returns False if the lock is still held after
+    SQLITE_QUICK_RETRY_SECONDS; the caller then waits SQLite's way, with the
+    full busy timeout and SQLAlchemy's usual errors.
+    """
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + SQLITE_QUICK_RETRY_SECONDS
+        pause = SQLITE_FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    return False
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, SQLITE_LONGEST_PAUSE_SECONDS)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def _remember_checkin(_dbapi_connection: Any, record: Any) -> None:

@@ -241,8 +241,8 @@ def main() -> None:
             str(args.workers),
             "--worker-class",
             args.worker_class,
-            "--threads",
-            str(args.threads),
+            # gunicorn quietly swaps sync workers for gthread when given threads.
+            *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
