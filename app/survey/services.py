@@ -160,9 +160,28 @@ _MARK_BOT = (
 )
 
 
+# A draft save need not wait for PostgreSQL to flush it to disk: see _skip_flush_wait.
+_NO_FLUSH_WAIT = sa.text("SET LOCAL synchronous_commit TO OFF")
+
+
 def _execute(statement: sa.Executable, parameters: Any = None) -> sa.CursorResult[Any]:
     """Run a Core statement in the session's transaction, without the ORM layer."""
     return db.session.connection().execute(statement, parameters)
+
+
+def _skip_flush_wait() -> None:
+    """Let this transaction's commit return before PostgreSQL has flushed it to disk.
+
+    Only for draft writes. On a server or machine crash (not an app crash) the
+    last fraction of a second of draft saves could be lost, and the person
+    would answer a page again; a submission's transaction keeps the default
+    and is on disk before its confirmation is shown. Under load, waiting for
+    the flush left the survey's workers idle a tenth of the time. SQLite (WAL,
+    synchronous=NORMAL) does not wait for a flush at commit anyway.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_NO_FLUSH_WAIT)
 
 
 def find_draft(survey_id: str, token: str | None) -> Draft | None:
@@ -179,6 +198,7 @@ def start_draft(survey_id: str) -> tuple[Draft, str]:
     """Create an empty draft and return it with the token for the respondent's cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    _skip_flush_wait()
     draft_id = _execute(
         _START_DRAFT,
         {
@@ -195,6 +215,7 @@ def start_draft(survey_id: str) -> tuple[Draft, str]:
 
 def save_answers(draft: Draft, answers: Mapping[str, Any], *, bot: bool = False) -> None:
     """Replace the draft's answers (already pruned by the caller)."""
+    _skip_flush_wait()
     _execute(_SAVE_ANSWERS, {"draft_id": draft.id, "new_answers": dict(answers), "now": utcnow()})
     if bot:
         _execute(_MARK_BOT, {"draft_id": draft.id})
