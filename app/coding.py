@@ -306,13 +306,23 @@ def _flag_rows(entry: Coded, response_id: int, now: datetime) -> list[dict[str, 
     ]
 
 
+# Prebuilt on plain tables: a survey submission stores its coded responses on
+# the request path, where the ORM's bookkeeping would cost more than the SQL.
+_ACTIVE_THEMES = sa.select(Theme.__table__.c.id).where(Theme.__table__.c.retired_at.is_(None))
+_INSERT_RESPONSES = sa.insert(Response.__table__).returning(
+    Response.__table__.c.id, sort_by_parameter_order=True
+)
+_INSERT_CODES = sa.insert(ResponseCode.__table__)
+_INSERT_FLAGS = sa.insert(SafeguardingFlag.__table__)
+
+
 def store_codes(coded: Sequence[Coded], coder_version: str, *, new: bool = False) -> CodingSummary:
     """Store what `compute_codes` found, in the caller's transaction (see `code_responses`)."""
     summary = CodingSummary()
     if not coded:
         return summary
     ids = [c.item.id for c in coded]
-    known_themes = set(db.session.scalars(sa.select(Theme.id).where(Theme.retired_at.is_(None))))
+    known_themes = set(db.session.scalars(_ACTIVE_THEMES))
     decided: set[tuple[int, str]] = set()
     actioned: set[int] = set()
     reviewed: set[int] = set()
@@ -401,16 +411,6 @@ def code_saved(responses: Iterable[Response], *, new: bool = False) -> CodingSum
         [ResponseText(r.id, r.text, r.question_id) for r in responses if r.id is not None],
         new=new,
     )
-
-
-# Prebuilt on plain tables: a survey submission stores its coded responses on
-# the request path, where the ORM's bookkeeping would cost more than the SQL.
-_ACTIVE_THEMES = sa.select(Theme.__table__.c.id).where(Theme.__table__.c.retired_at.is_(None))
-_INSERT_RESPONSES = sa.insert(Response.__table__).returning(
-    Response.__table__.c.id, sort_by_parameter_order=True
-)
-_INSERT_CODES = sa.insert(ResponseCode.__table__)
-_INSERT_FLAGS = sa.insert(SafeguardingFlag.__table__)
 
 
 def insert_coded_responses(rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -301,7 +301,8 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> str |
     if not save or draft.suspected_bot:
         return None
     kept, contact = split_answers(defn, answers)
-    open_ids = {q.id for q in defn.open_questions()}
+    open_questions = [q for q in defn.open_questions() if q.id in kept]
+    open_ids = {q.id for q in open_questions}
     area_id, area_answer = _area_for(defn, kept)
     age_band = kept.get(defn.age_question)
     reference = new_reference()
@@ -329,7 +330,7 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> str |
             "position": position,
             "text": str(kept[question.id]).strip(),
         }
-        for position, question in enumerate(q for q in defn.open_questions() if q.id in kept)
+        for position, question in enumerate(open_questions)
     ]
     insert_coded_responses([row for row in responses if row["text"]])
     details = _contact_details(contact, [q for q in defn.questions() if q.contact])
