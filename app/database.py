@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, request
+from sqlalchemy.engine import make_url
 
 from app.extensions import db
 
@@ -35,6 +36,8 @@ SQLITE_LONGEST_PAUSE_SECONDS = 0.001
 # A pooled PostgreSQL connection left unused this long is tested before use.
 IDLE_PING_SECONDS = 10.0
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Where init_app keeps the PostgreSQL engine for survey drafts (see draft_engine).
+DRAFT_ENGINE_KEY = "survey_draft_engine"
 
 # How the next SQLite transaction in this request (or thread) begins.
 _begin_statement: ContextVar[str] = ContextVar("sqlite_begin", default="BEGIN IMMEDIATE")
@@ -155,6 +158,50 @@ def configure_engine(engine: sa.Engine) -> None:
         sa.event.listen(engine, "checkout", _ping_if_idle(engine))
 
 
+def create_draft_engine(url: str | sa.URL) -> sa.Engine:
+    """Return a PostgreSQL engine for survey drafts: autocommit, without the flush wait.
+
+    A survey page reads the respondent's draft, and saving the page writes it
+    back: one statement each, which need no transaction around them. In
+    autocommit mode each is one round trip, where a transaction costs three
+    (BEGIN, the statement, COMMIT) and a round trip costs the worker more CPU
+    than the statement costs PostgreSQL. Its connections also set
+    synchronous_commit off, so a draft save returns before PostgreSQL has
+    flushed it to disk: a crash of the database server (not of the app) can
+    lose the last fraction of a second of draft saves, and those respondents
+    answer a page again. Submissions go through the main engine and wait for
+    the flush as usual.
+    """
+    engine = sa.create_engine(
+        make_url(url),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": "-c synchronous_commit=off"},
+        pool_size=2,
+        max_overflow=5,
+        pool_recycle=1800,
+    )
+    configure_engine(engine)
+    return engine
+
+
+def draft_engine() -> sa.Engine | None:
+    """Return the current app's engine for survey drafts (None on SQLite: use the session).
+
+    SQLite has no flush wait to skip, and a second connection writing while
+    the request's own transaction holds the write lock would wait for itself.
+    """
+    return current_app.extensions.get(DRAFT_ENGINE_KEY)  # type: ignore[no-any-return]
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close every pooled connection of `app` (the main engine's and the drafts')."""
+    with app.app_context():
+        db.engine.dispose()
+    drafts = app.extensions.get(DRAFT_ENGINE_KEY)
+    if drafts is not None:
+        drafts.dispose()
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-SQLAlchemy to `app` and tune its engine."""
     app.config.setdefault(
@@ -164,9 +211,21 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
         is_sqlite = db.engine.dialect.name == "sqlite"
+        url = db.engine.url
     if is_sqlite:
         app.before_request(_choose_transaction_mode)
         app.teardown_request(_restore_transaction_mode)
+    else:
+        # Connects on first use, so commands that never touch a draft never connect.
+        app.extensions[DRAFT_ENGINE_KEY] = create_draft_engine(url)
 
 
-__all__ = ["configure_engine", "db", "engine_options", "init_app"]
+__all__ = [
+    "configure_engine",
+    "create_draft_engine",
+    "db",
+    "dispose_engines",
+    "draft_engine",
+    "engine_options",
+    "init_app",
+]

@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
+from app.database import dispose_engines
 from app.extensions import db, limiter
 from app.reference_data import load_reference_data
 from tests.factories import SessionFactory, UserFactory
@@ -57,7 +58,7 @@ def app() -> Iterator[Flask]:
     with application.app_context():
         database = db.engine.url.database
         is_sqlite = db.engine.dialect.name == "sqlite"
-        db.engine.dispose()
+    dispose_engines(application)
     if is_sqlite and database:
         for suffix in ("", "-wal", "-shm"):
             Path(database + suffix).unlink(missing_ok=True)

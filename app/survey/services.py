@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.coding import insert_coded_responses
+from app.database import draft_engine
 from app.extensions import db
 from app.models import (
     Area,
@@ -153,15 +154,13 @@ _START_DRAFT = sa.insert(_DRAFTS).returning(_DRAFTS.c.id)
 _SAVE_ANSWERS = (
     sa.update(_DRAFTS)
     .where(_DRAFTS.c.id == sa.bindparam("draft_id"), _DRAFTS.c.submitted_at.is_(None))
-    .values(answers=sa.bindparam("new_answers"), updated_at=sa.bindparam("now"))
+    .values(
+        answers=sa.bindparam("new_answers"),
+        updated_at=sa.bindparam("now"),
+        # Once a page of this draft tripped the honeypot, it stays suspect.
+        suspected_bot=sa.or_(_DRAFTS.c.suspected_bot, sa.bindparam("bot", type_=sa.Boolean)),
+    )
 )
-_MARK_BOT = (
-    sa.update(_DRAFTS).where(_DRAFTS.c.id == sa.bindparam("draft_id")).values(suspected_bot=True)
-)
-
-
-# A draft save need not wait for PostgreSQL to flush it to disk: see _skip_flush_wait.
-_NO_FLUSH_WAIT = sa.text("SET LOCAL synchronous_commit TO OFF")
 
 
 def _execute(statement: sa.Executable, parameters: Any = None) -> sa.CursorResult[Any]:
@@ -169,28 +168,32 @@ def _execute(statement: sa.Executable, parameters: Any = None) -> sa.CursorResul
     return db.session.connection().execute(statement, parameters)
 
 
-def _skip_flush_wait() -> None:
-    """Let this transaction's commit return before PostgreSQL has flushed it to disk.
+def _execute_on_draft(statement: sa.Executable, parameters: Any = None) -> list[sa.Row[Any]]:
+    """Run a one-statement draft read or write; return the rows it returns.
 
-    Only for draft writes. On a server or machine crash (not an app crash) the
-    last fraction of a second of draft saves could be lost, and the person
-    would answer a page again; a submission's transaction keeps the default
-    and is on disk before its confirmation is shown. Under load, waiting for
-    the flush left the survey's workers idle a tenth of the time. SQLite (WAL,
-    synchronous=NORMAL) does not wait for a flush at commit anyway.
+    On PostgreSQL it runs on its own, autocommitted and without waiting for
+    the disk flush (see app.database.create_draft_engine); on SQLite, in the
+    session's transaction.
     """
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_NO_FLUSH_WAIT)
+    engine = draft_engine()
+    if engine is None:
+        return _rows(_execute(statement, parameters))
+    with engine.connect() as connection:
+        return _rows(connection.execute(statement, parameters))
+
+
+def _rows(result: sa.CursorResult[Any]) -> list[sa.Row[Any]]:
+    return list(result.all()) if result.returns_rows else []
 
 
 def find_draft(survey_id: str, token: str | None) -> Draft | None:
     """Return the draft named by `token` for this survey, if any (submitted or not)."""
     if not token:
         return None
-    row = _execute(_FIND_DRAFT, {"wanted_hash": token_digest(token)}).first()
-    if row is None or row.survey_id != survey_id:
+    rows = _execute_on_draft(_FIND_DRAFT, {"wanted_hash": token_digest(token)})
+    if not rows or rows[0].survey_id != survey_id:
         return None
+    row = rows[0]
     return Draft(row.id, row.survey_id, dict(row.answers or {}), row.submitted_at)
 
 
@@ -198,8 +201,7 @@ def start_draft(survey_id: str) -> tuple[Draft, str]:
     """Create an empty draft and return it with the token for the respondent's cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    _skip_flush_wait()
-    draft_id = _execute(
+    [(draft_id,)] = _execute_on_draft(
         _START_DRAFT,
         {
             "token_hash": token_digest(token),
@@ -209,16 +211,16 @@ def start_draft(survey_id: str) -> tuple[Draft, str]:
             "created_at": now,
             "updated_at": now,
         },
-    ).scalar_one()
+    )
     return Draft(draft_id, survey_id, {}, None), token
 
 
 def save_answers(draft: Draft, answers: Mapping[str, Any], *, bot: bool = False) -> None:
     """Replace the draft's answers (already pruned by the caller)."""
-    _skip_flush_wait()
-    _execute(_SAVE_ANSWERS, {"draft_id": draft.id, "new_answers": dict(answers), "now": utcnow()})
-    if bot:
-        _execute(_MARK_BOT, {"draft_id": draft.id})
+    _execute_on_draft(
+        _SAVE_ANSWERS,
+        {"draft_id": draft.id, "new_answers": dict(answers), "now": utcnow(), "bot": bot},
+    )
     draft.answers = dict(answers)
 
 

@@ -83,6 +83,17 @@ def _signed_in() -> bool:
     return "_user_id" in session and bool(current_user.is_authenticated)
 
 
+def _commit() -> None:
+    """Commit the request's transaction, if it began one.
+
+    On PostgreSQL a page view reads its draft outside the session
+    (app.database.create_draft_engine), and committing a session with
+    nothing in it still costs a transaction's bookkeeping.
+    """
+    if db.session().in_transaction():
+        db.session.commit()
+
+
 def _previewing(survey_id: str) -> bool:
     previews = session.get(PREVIEW_KEY) or []
     return survey_id in previews and _signed_in() and current_user.role == "admin"
@@ -94,7 +105,7 @@ def _closed(defn: SurveyDefinition) -> ResponseReturnValue | None:
         return None
     survey = services.survey_row(defn.id)
     opens_later = bool(survey.accepting and survey.opens_at and utcnow() < survey.opens_at)
-    db.session.commit()
+    _commit()
     return render_template(
         "survey/closed.html", title=defn.title, defn=defn, survey=survey, opens_later=opens_later
     )
@@ -181,7 +192,7 @@ def start(survey_id: str) -> ResponseReturnValue:
     previewing = _previewing(survey_id)
     has_draft = bool((session.get(DRAFTS_KEY) or {}).get(survey_id))
     first = first_page(defn, _answers(_draft(survey_id)))
-    db.session.commit()
+    _commit()
 
     def render() -> str:
         return render_template(
@@ -220,7 +231,7 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         back_url = (
             _page_url(defn, previous) if previous else url_for("survey.start", survey_id=defn.id)
         )
-        db.session.commit()
+        _commit()
         questions = visible_questions(page, answers)
         key = (defn.id, defn.version, page.id, back_url, tuple(q.id for q in questions))
         return blank_pages.render(key, lambda: _render_page(defn, page, questions, back_url))
@@ -233,7 +244,7 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         is_bot = bool(getattr(form, "website", None) and form.website.data)
         answers = prune_answers(defn, answers_from_form(page, form, _answers(draft)))
         services.save_answers(draft, answers, bot=is_bot)
-        db.session.commit()
+        _commit()
         following = next_page(defn, page.id, answers)
         if following is None or (changing and _has_answers(following, answers)):
             return redirect(url_for("survey.check_answers", survey_id=defn.id))
@@ -247,7 +258,7 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         if changing
         else (_page_url(defn, previous) if previous else url_for("survey.start", survey_id=defn.id))
     )
-    db.session.commit()
+    _commit()
     return _render_page(defn, page, visible_questions(page, answers), back_url, form)
 
 
@@ -308,7 +319,7 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
         return _confirm(defn, reference)
     _friendly_csrf_error(form)
     pages = visible_pages(defn, answers)
-    db.session.commit()
+    _commit()
     return render_template(
         "survey/check.html",
         title="Check your answers",
@@ -324,7 +335,7 @@ def _confirm(defn: SurveyDefinition, reference: str | None) -> ResponseReturnVal
     done = dict(session.get(DONE_KEY) or {})
     done[defn.id] = reference if reference is not None else "not-saved"
     session[DONE_KEY] = done
-    db.session.commit()
+    _commit()
     return redirect(url_for("survey.confirmation", survey_id=defn.id))
 
 

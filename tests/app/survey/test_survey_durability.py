@@ -1,8 +1,9 @@
-"""On PostgreSQL, draft saves skip the wait for the disk flush; submissions never do."""
+"""On PostgreSQL, drafts are read and saved autocommitted, without the flush wait."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -10,42 +11,65 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.database import draft_engine
 from app.extensions import db
 from tests.app.survey.conftest import submit
 
 
+@dataclass(frozen=True)
+class Statement:
+    """How one statement on a survey table ran."""
+
+    words: str
+    autocommit: bool
+    synchronous_commit: str
+
+
 @pytest.fixture
-def commit_settings(app: Flask) -> Iterator[list[str]]:
-    """The synchronous_commit in force at each commit the app makes, in order."""
+def survey_statements(app: Flask) -> Iterator[list[Statement]]:
+    """Each statement the app runs on the drafts or submissions, with its connection's settings."""
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name != "postgresql":
+        if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL's synchronous_commit only")
-    seen: list[str] = []
+        engines = [db.engine, draft_engine()]
+    seen: list[Statement] = []
 
-    def record(connection: sa.Connection) -> None:
-        setting = connection.exec_driver_sql("SHOW synchronous_commit").scalar()
-        seen.append(str(setting))
+    def record(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "survey_drafts" not in statement and "survey_submissions" not in statement:
+            return
+        raw = connection.connection.driver_connection
+        setting = raw.execute("SHOW synchronous_commit").fetchone()[0]
+        words = " ".join(statement.split()[:3])
+        seen.append(Statement(words, bool(raw.autocommit), str(setting)))
 
-    sa.event.listen(engine, "commit", record)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        sa.event.remove(engine, "commit", record)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def test_draft_saves_skip_the_flush_wait_and_the_submission_keeps_it(
-    app: Flask,
+def test_draft_statements_autocommit_without_the_flush_wait_and_the_submission_waits(
     client: FlaskClient,
     answer_all: Callable[..., Any],
-    commit_settings: list[str],
+    survey_statements: list[Statement],
 ) -> None:
     check = answer_all(client)
-    draft_commits = list(commit_settings)
-    commit_settings.clear()
+    drafts = list(survey_statements)
+    survey_statements.clear()
     done = submit(client, check.get_data(as_text=True))
     assert done.status_code == 302 and done.headers["Location"].endswith("/confirmation")
-    # Each answered page is a draft save; page views commit their reads with the default.
-    assert draft_commits.count("off") >= 8
-    assert set(draft_commits) <= {"on", "off"}
-    assert commit_settings and set(commit_settings) == {"on"}
+
+    saves = [s for s in drafts if s.words.startswith("UPDATE survey_drafts")]
+    assert len(saves) >= 8  # one per answered page
+    assert any(s.words.startswith("INSERT INTO survey_drafts") for s in drafts)
+    assert {(s.autocommit, s.synchronous_commit) for s in drafts} == {(True, "off")}
+
+    submission = [
+        s for s in survey_statements if s.words.startswith("INSERT INTO survey_submissions")
+    ]
+    assert len(submission) == 1
+    assert submission[0].autocommit is False
+    assert submission[0].synchronous_commit == "on"
