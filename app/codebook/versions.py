@@ -90,13 +90,18 @@ def build_codebook(content: dict[str, Any]) -> analysis.Codebook:
     )
 
 
+# Built once and run without the ORM layer: every survey submission asks,
+# and building the statement cost more than running it.
+_LATEST_KEY = (
+    sa.select(CodebookVersion.__table__.c.version, CodebookVersion.__table__.c.digest)
+    .order_by(CodebookVersion.__table__.c.version.desc())
+    .limit(1)
+)
+
+
 def latest_key() -> tuple[int, str] | None:
     """Return the latest version's number and digest (one small query), or None."""
-    row = db.session.execute(
-        sa.select(CodebookVersion.version, CodebookVersion.digest)
-        .order_by(CodebookVersion.version.desc())
-        .limit(1)
-    ).first()
+    row = db.session.connection().execute(_LATEST_KEY).first()
     return (row.version, row.digest) if row is not None else None
 
 

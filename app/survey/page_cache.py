@@ -5,22 +5,30 @@ yet: the same HTML for everyone, except for the CSRF token and the CSP
 nonce, which are new for each respondent or request. Rendering the GOV.UK
 macros costs more than everything else the request does, so a blank page is
 rendered once per process, with the token and nonce swapped for
-placeholders, and each request fills in its own.
+placeholders, and each request fills in its own. A page may name other
+values of its own (the confirmation page's reference): it is rendered with
+`placeholder(name)` in their place, and each request fills them in too.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 from app.security import csp_nonce
 
 # Random strings that cannot occur in a page by accident.
 _CSRF_PLACEHOLDER = "csrf-placeholder-4b1e9f0c7a2d"
 _NONCE_PLACEHOLDER = "nonce-placeholder-9c3a7e5d1f60"
+
+
+def placeholder(name: str) -> str:
+    """Return the text a cached page holds in place of its own value `name`."""
+    return f"value-placeholder-{name}-6e2b8d4a0c19"
 
 
 class BlankPageCache:
@@ -31,8 +39,18 @@ class BlankPageCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def render(self, key: Hashable, render: Callable[[], str], *, form: bool = True) -> str:
-        """Return the page for `key` with this request's nonce and (for a `form`) CSRF token."""
+    def render(
+        self,
+        key: Hashable,
+        render: Callable[[], str],
+        *,
+        form: bool = True,
+        values: Mapping[str, str] | None = None,
+    ) -> str:
+        """Return the page for `key` with this request's nonce and (for a `form`) CSRF token.
+
+        `values` fills each `placeholder(name)` in the page with its value, escaped.
+        """
         token = generate_csrf() if form else None
         nonce = csp_nonce()
         with self._lock:
@@ -50,6 +68,8 @@ class BlankPageCache:
                     self._pages.popitem(last=False)
         if token is not None:
             page = page.replace(_CSRF_PLACEHOLDER, token)
+        for name, value in (values or {}).items():
+            page = page.replace(placeholder(name), str(escape(value)))
         return page.replace(_NONCE_PLACEHOLDER, nonce)
 
     def clear(self) -> None:

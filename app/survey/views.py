@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 from app.extensions import db, limiter
 from app.models import utcnow
 from app.survey import bp, services
-from app.survey.page_cache import blank_pages
+from app.survey.page_cache import blank_pages, placeholder
 from app.survey.services import Draft, IncompleteSurvey, SurveyNotFound
 from surveys import (
     CSRF_TIME_LIMIT,
@@ -346,10 +346,23 @@ def confirmation(survey_id: str) -> ResponseReturnValue:
     reference = (session.get(DONE_KEY) or {}).get(survey_id)
     if reference is None:
         return redirect(url_for("survey.start", survey_id=defn.id))
-    return render_template(
-        "survey/confirmation.html",
-        title="Thank you",
-        defn=defn,
-        reference=None if reference == "not-saved" else reference,
-        previewing=_previewing(survey_id),
+    previewing = _previewing(survey_id)
+
+    def render(shown: str | None) -> str:
+        return render_template(
+            "survey/confirmation.html",
+            title="Thank you",
+            defn=defn,
+            reference=shown,
+            previewing=previewing,
+        )
+
+    if reference == "not-saved" or previewing or _signed_in() or "_flashes" in session:
+        return render(None if reference == "not-saved" else reference)
+    # The same for every respondent but for the reference (and the nonce).
+    return blank_pages.render(
+        (defn.id, defn.version, "confirmation"),
+        lambda: render(placeholder("reference")),
+        form=False,
+        values={"reference": reference},
     )

@@ -262,3 +262,26 @@ def test_cached_blank_pages_carry_each_respondents_own_token_and_nonce(app: Flas
         )
         assert sent.status_code == 302
     assert pages[0][0] != pages[1][0] and pages[0][1] != pages[1][1]
+
+
+def test_cached_confirmation_pages_show_each_respondents_own_reference(
+    app: Flask, answer_all: Callable[..., Any]
+) -> None:
+    import re
+
+    references = []
+    for _ in range(2):
+        respondent = app.test_client()
+        submit(respondent, answer_all(respondent).get_data(as_text=True))
+        response = respondent.get(f"{SURVEY}/confirmation")
+        html = response.get_data(as_text=True)
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+        shown = re.findall(r"CV-[A-Z0-9]{4}-[A-Z0-9]{4}", html)
+        assert nonce and f'nonce="{nonce.group(1)}"' in html
+        assert "placeholder-" not in html
+        assert len(set(shown)) == 1
+        references.append(shown[0])
+    with app.app_context():
+        stored = set(db.session.scalars(sa.select(SurveySubmission.reference)))
+    assert references[0] != references[1]
+    assert set(references) <= stored
