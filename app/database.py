@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -148,6 +149,21 @@ def _restore_transaction_mode(_exception: BaseException | None = None) -> None:
     _begin_statement.set("BEGIN IMMEDIATE")
 
 
+@contextmanager
+def sqlite_reads() -> Iterator[None]:
+    """Begin SQLite transactions inside this block with a plain BEGIN, whatever the request.
+
+    For a transaction that only reads in a request that writes later: it
+    never waits for the write lock, and the write that follows begins a
+    transaction of its own.
+    """
+    token = _begin_statement.set("BEGIN")
+    try:
+        yield
+    finally:
+        _begin_statement.reset(token)
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """Attach the SQLite pragmas and immediate transactions, or PostgreSQL's idle ping."""
     if engine.dialect.name == "sqlite":
@@ -228,4 +244,5 @@ __all__ = [
     "draft_engine",
     "engine_options",
     "init_app",
+    "sqlite_reads",
 ]

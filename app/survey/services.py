@@ -12,6 +12,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.coding import insert_coded_responses
-from app.database import draft_engine
+from app.database import draft_engine, sqlite_reads
 from app.extensions import db
 from app.models import (
     Area,
@@ -168,18 +169,30 @@ def _execute(statement: sa.Executable, parameters: Any = None) -> sa.CursorResul
     return db.session.connection().execute(statement, parameters)
 
 
-def _execute_on_draft(statement: sa.Executable, parameters: Any = None) -> list[sa.Row[Any]]:
-    """Run a one-statement draft read or write; return the rows it returns.
+def _execute_on_draft(
+    statement: sa.Executable, parameters: Any = None, *, writes: bool
+) -> list[sa.Row[Any]]:
+    """Run a one-statement draft read or write in a transaction of its own; return its rows.
 
-    On PostgreSQL it runs on its own, autocommitted and without waiting for
-    the disk flush (see app.database.create_draft_engine); on SQLite, in the
-    session's transaction.
+    A survey page reads the draft, checks the answers and saves them: two
+    statements, neither of which needs the other's transaction (a draft is
+    one person's, and the last save wins). On PostgreSQL each runs
+    autocommitted without waiting for the disk flush (see
+    app.database.create_draft_engine). On SQLite each is committed at once,
+    so the write lock is held for the save alone rather than for the whole
+    page; inside a transaction the caller began, it simply joins it.
     """
     engine = draft_engine()
-    if engine is None:
+    if engine is not None:
+        with engine.connect() as connection:
+            return _rows(connection.execute(statement, parameters))
+    session = db.session()
+    if session.in_transaction():
         return _rows(_execute(statement, parameters))
-    with engine.connect() as connection:
-        return _rows(connection.execute(statement, parameters))
+    with nullcontext() if writes else sqlite_reads():
+        rows = _rows(_execute(statement, parameters))
+    session.commit()
+    return rows
 
 
 def _rows(result: sa.CursorResult[Any]) -> list[sa.Row[Any]]:
@@ -190,7 +203,7 @@ def find_draft(survey_id: str, token: str | None) -> Draft | None:
     """Return the draft named by `token` for this survey, if any (submitted or not)."""
     if not token:
         return None
-    rows = _execute_on_draft(_FIND_DRAFT, {"wanted_hash": token_digest(token)})
+    rows = _execute_on_draft(_FIND_DRAFT, {"wanted_hash": token_digest(token)}, writes=False)
     if not rows or rows[0].survey_id != survey_id:
         return None
     row = rows[0]
@@ -211,6 +224,7 @@ def start_draft(survey_id: str) -> tuple[Draft, str]:
             "created_at": now,
             "updated_at": now,
         },
+        writes=True,
     )
     return Draft(draft_id, survey_id, {}, None), token
 
@@ -220,6 +234,7 @@ def save_answers(draft: Draft, answers: Mapping[str, Any], *, bot: bool = False)
     _execute_on_draft(
         _SAVE_ANSWERS,
         {"draft_id": draft.id, "new_answers": dict(answers), "now": utcnow(), "bot": bot},
+        writes=True,
     )
     draft.answers = dict(answers)
 

@@ -102,6 +102,9 @@ def _previewing(survey_id: str) -> bool:
 def _closed(defn: SurveyDefinition) -> ResponseReturnValue | None:
     """Return the closed page when the survey is not taking answers (unless previewing)."""
     if _previewing(defn.id) or services.survey_is_open(defn.id):
+        # End the read (if the open state was re-read): on SQLite a page's
+        # later draft read and save each begin a transaction of their own.
+        _commit()
         return None
     survey = services.survey_row(defn.id)
     opens_later = bool(survey.accepting and survey.opens_at and utcnow() < survey.opens_at)

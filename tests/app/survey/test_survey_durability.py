@@ -1,4 +1,8 @@
-"""On PostgreSQL, drafts are read and saved autocommitted, without the flush wait."""
+"""How drafts are read and saved: each statement in a transaction of its own.
+
+On PostgreSQL autocommitted, without the flush wait (a submission waits); on
+SQLite the write lock is taken for the save alone, not for the whole page.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from flask.testing import FlaskClient
 
 from app.database import draft_engine
 from app.extensions import db
-from tests.app.survey.conftest import submit
+from tests.app.survey.conftest import SURVEY, post_page, submit
+from tests.conftest import csrf_token
 
 
 @dataclass(frozen=True)
@@ -73,3 +78,46 @@ def test_draft_statements_autocommit_without_the_flush_wait_and_the_submission_w
     assert len(submission) == 1
     assert submission[0].autocommit is False
     assert submission[0].synchronous_commit == "on"
+
+
+def test_on_sqlite_a_page_reads_its_draft_without_the_write_lock_and_saves_in_one_statement(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's locking only")
+    assert post_page(client, "area", {"area": "highfields"}).status_code == 302
+    page = client.get(f"{SURVEY}/connection")
+    executed: list[str] = []
+
+    def trace(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.set_trace_callback(executed.append)
+
+    sa.event.listen(engine, "checkout", trace)
+    try:
+        sent = client.post(
+            f"{SURVEY}/connection",
+            data={"connection": "live", "csrf_token": csrf_token(page.get_data(as_text=True))},
+        )
+    finally:
+        sa.event.remove(engine, "checkout", trace)
+        engine.dispose()  # no pooled connection keeps the trace
+    assert sent.status_code == 302
+    transactions: list[list[str]] = []
+    for statement in executed:
+        words = " ".join(statement.split()[:3])
+        if words.startswith("BEGIN"):
+            transactions.append([words])
+        elif not words.startswith("PRAGMA") and transactions:
+            transactions[-1].append(words)
+    # (A transaction that re-reads whether the survey is open may come first.)
+    drafts = [t for t in transactions if any("survey_drafts" in words for words in t)]
+    assert drafts == [
+        [
+            "BEGIN",
+            "SELECT survey_drafts.id, survey_drafts.survey_id,",
+            "COMMIT",
+        ],
+        ["BEGIN IMMEDIATE", "UPDATE survey_drafts SET", "COMMIT"],
+    ]
