@@ -11,7 +11,12 @@ Requests that only read (GET and HEAD) begin with a plain BEGIN instead: in
 WAL mode readers never wait for the writer, and holding the write lock while
 a page renders would make every visitor queue behind every other. A GET that
 must write (the staff session's last-seen time) commits its reads first, so
-its write starts a transaction of its own and waits like any other.
+its write starts a transaction of its own and waits like any other. A POST
+that reads before it writes can do the same with `sqlite_reads()`: the survey
+reads a respondent's draft that way and saves it in a short transaction of
+its own, so the write lock is held for the save alone.
+
+On PostgreSQL, survey drafts have an engine of their own (create_draft_engine).
 """
 
 from __future__ import annotations
