@@ -206,10 +206,11 @@ def create_draft_engine(url: str | sa.URL) -> sa.Engine:
 
 
 def draft_engine() -> sa.Engine | None:
-    """Return the current app's engine for survey drafts (None on SQLite: use the session).
+    """Return the current app's engine for survey drafts (None on SQLite: use the main one).
 
-    SQLite has no flush wait to skip, and a second connection writing while
-    the request's own transaction holds the write lock would wait for itself.
+    SQLite has no flush wait to skip, and its one write lock is shared by
+    every connection: a draft save must join a write transaction the request
+    already holds, or it would wait for itself.
     """
     return current_app.extensions.get(DRAFT_ENGINE_KEY)  # type: ignore[no-any-return]
 

@@ -186,13 +186,10 @@ def _execute_on_draft(
     if engine is not None:
         with engine.connect() as connection:
             return _rows(connection.execute(statement, parameters))
-    session = db.session()
-    if session.in_transaction():
+    if db.session().in_transaction():
         return _rows(_execute(statement, parameters))
-    with nullcontext() if writes else sqlite_reads():
-        rows = _rows(_execute(statement, parameters))
-    session.commit()
-    return rows
+    with nullcontext() if writes else sqlite_reads(), db.engine.begin() as connection:
+        return _rows(connection.execute(statement, parameters))
 
 
 def _rows(result: sa.CursorResult[Any]) -> list[sa.Row[Any]]:
