@@ -180,14 +180,15 @@ def _execute_on_draft(
     autocommitted without waiting for the disk flush (see
     app.database.create_draft_engine). On SQLite each is committed at once,
     so the write lock is held for the save alone rather than for the whole
-    page; inside a transaction the caller began, it simply joins it.
+    page. Inside a transaction the request already began, it joins it: on
+    another connection it could wait for a lock that transaction holds.
     """
+    if db.session().in_transaction():
+        return _rows(_execute(statement, parameters))
     engine = draft_engine()
     if engine is not None:
         with engine.connect() as connection:
             return _rows(connection.execute(statement, parameters))
-    if db.session().in_transaction():
-        return _rows(_execute(statement, parameters))
     with nullcontext() if writes else sqlite_reads(), db.engine.begin() as connection:
         return _rows(connection.execute(statement, parameters))
 
