@@ -193,13 +193,13 @@ def create_draft_engine(url: str | sa.URL) -> sa.Engine:
     answer a page again. Submissions go through the main engine and wait for
     the flush as usual.
     """
+    url = make_url(url)
     engine = sa.create_engine(
-        make_url(url),
+        url,
+        # The main engine's pool settings, smaller: a sync worker uses one at a time.
+        **{**engine_options(url.drivername), "pool_size": 2, "max_overflow": 5},
         isolation_level="AUTOCOMMIT",
         connect_args={"options": "-c synchronous_commit=off"},
-        pool_size=2,
-        max_overflow=5,
-        pool_recycle=1800,
     )
     configure_engine(engine)
     return engine

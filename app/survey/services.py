@@ -202,9 +202,9 @@ def find_draft(survey_id: str, token: str | None) -> Draft | None:
     if not token:
         return None
     rows = _execute_on_draft(_FIND_DRAFT, {"wanted_hash": token_digest(token)}, writes=False)
-    if not rows or rows[0].survey_id != survey_id:
+    row = rows[0] if rows else None
+    if row is None or row.survey_id != survey_id:
         return None
-    row = rows[0]
     return Draft(row.id, row.survey_id, dict(row.answers or {}), row.submitted_at)
 
 
