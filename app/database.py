@@ -17,15 +17,18 @@ reads a respondent's draft that way and saves it in a short transaction of
 its own, so the write lock is held for the save alone.
 
 On PostgreSQL, survey drafts have an engine of their own (create_draft_engine).
+The statements every survey page runs go straight to a pooled DBAPI
+connection (DirectStatement, run_direct).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -205,6 +208,125 @@ def create_draft_engine(url: str | sa.URL) -> sa.Engine:
     return engine
 
 
+@dataclass(frozen=True)
+class _CompiledForDialect:
+    sql: str
+    # Parameter names in placeholder order (positional dialects), else None.
+    positions: tuple[str, ...] | None
+    bind_processors: dict[str, Callable[[Any], Any]]
+    result_processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+class DirectStatement:
+    """A Core statement compiled once per dialect and run on a pooled DBAPI connection.
+
+    For the few statements every survey page runs: SQLAlchemy's Connection,
+    its transaction, events and result objects cost the worker several
+    times what the statement costs the database (a draft read: 200 µs
+    against 25 µs on SQLite, 580 against 270 on PostgreSQL). The SQL and the
+    types' bind and result processors are SQLAlchemy's own, so values are
+    stored and read exactly as everywhere else. Run it with `run_direct`.
+    """
+
+    def __init__(self, statement: sa.Select[Any] | sa.Insert | sa.Update) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _CompiledForDialect] = {}
+
+    def compiled(self, dialect: sa.Dialect) -> _CompiledForDialect:
+        """Return the SQL and the value processors of this statement for `dialect`."""
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            bind_processors: dict[str, Callable[[Any], Any]] = {}
+            for name, parameter in compiled.binds.items():
+                processor = parameter.type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    bind_processors[name] = processor
+            found = _CompiledForDialect(
+                sql=compiled.string,
+                positions=tuple(compiled.positiontup or ()) if dialect.positional else None,
+                bind_processors=bind_processors,
+                result_processors=tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in self.statement.exported_columns
+                ),
+            )
+            self._compiled[dialect.name] = found
+        return found
+
+    def parameters(
+        self, dialect: sa.Dialect, values: Mapping[str, Any]
+    ) -> tuple[Any, ...] | dict[str, Any]:
+        """Return `values` processed and arranged as the DBAPI driver of `dialect` takes them."""
+        compiled = self.compiled(dialect)
+        processors = compiled.bind_processors
+        processed = {
+            name: processors[name](value) if name in processors else value
+            for name, value in values.items()
+        }
+        if compiled.positions is None:
+            return processed
+        return tuple(processed[name] for name in compiled.positions)
+
+    def rows(self, dialect: sa.Dialect, fetched: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Return the driver's `fetched` rows with each column's result processor applied."""
+        processors = self.compiled(dialect).result_processors
+        return [
+            tuple(
+                processor(value) if processor is not None else value
+                for processor, value in zip(processors, row, strict=True)
+            )
+            for row in fetched
+        ]
+
+
+def run_direct(
+    engine: sa.Engine,
+    statement: DirectStatement,
+    values: Mapping[str, Any],
+    *,
+    writes: bool,
+) -> list[tuple[Any, ...]]:
+    """Run one statement in a transaction of its own on a pooled DBAPI connection.
+
+    On SQLite a read runs in SQLite's own implicit transaction, and a write
+    takes the write lock as any write transaction here does (BEGIN
+    IMMEDIATE, in short pauses while another writer holds it), for this one
+    statement. On PostgreSQL `engine` is expected to autocommit (see
+    create_draft_engine). Errors come back as SQLAlchemy's, and a connection
+    the database dropped is discarded from the pool, as on SQLAlchemy's
+    own path.
+    """
+    dialect = engine.dialect
+    compiled = statement.compiled(dialect)
+    parameters = statement.parameters(dialect, values)
+    pooled = engine.raw_connection()
+    driver: Any = pooled.driver_connection
+    cursor = None
+    try:
+        is_sqlite = dialect.name == "sqlite"
+        if writes and is_sqlite and not _begin_immediate_quickly(driver):
+            driver.execute("BEGIN IMMEDIATE")
+        cursor = pooled.cursor()
+        cursor.execute(compiled.sql, parameters)
+        fetched = cursor.fetchall() if cursor.description is not None else []
+        if writes and is_sqlite:
+            driver.commit()
+        return statement.rows(dialect, fetched)
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, pooled, cursor):
+            pooled.invalidate(error)
+        else:
+            pooled.rollback()
+        raise sa.exc.DBAPIError.instance(
+            compiled.sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+    finally:
+        if cursor is not None:
+            cursor.close()
+        pooled.close()  # back to the pool
+
+
 def draft_engine() -> sa.Engine | None:
     """Return the current app's engine for survey drafts (None on SQLite: use the main one).
 
@@ -243,6 +365,7 @@ def init_app(app: Flask) -> None:
 
 
 __all__ = [
+    "DirectStatement",
     "configure_engine",
     "create_draft_engine",
     "db",
@@ -250,5 +373,6 @@ __all__ = [
     "draft_engine",
     "engine_options",
     "init_app",
+    "run_direct",
     "sqlite_reads",
 ]

@@ -12,7 +12,6 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.coding import insert_coded_responses
-from app.database import draft_engine, sqlite_reads
+from app.database import DirectStatement, draft_engine, run_direct
 from app.extensions import db
 from app.models import (
     Area,
@@ -144,15 +143,33 @@ class Draft:
     submitted_at: datetime | None
 
 
-# Built once, on the plain tables and run on the session's connection:
-# constructing a statement, or going through the ORM's bookkeeping, costs more
-# than the query itself, and these run on every survey page.
+# Compiled once and run straight on a pooled DBAPI connection (see
+# app.database.DirectStatement): these run on every survey page, and going
+# through the ORM or even a Core Connection costs more than the query.
 _DRAFTS = SurveyDraft.__table__
-_FIND_DRAFT = sa.select(
-    _DRAFTS.c.id, _DRAFTS.c.survey_id, _DRAFTS.c.answers, _DRAFTS.c.submitted_at
-).where(_DRAFTS.c.token_hash == sa.bindparam("wanted_hash"))
-_START_DRAFT = sa.insert(_DRAFTS).returning(_DRAFTS.c.id)
-_SAVE_ANSWERS = (
+_FIND_DRAFT = DirectStatement(
+    sa.select(_DRAFTS.c.id, _DRAFTS.c.survey_id, _DRAFTS.c.answers, _DRAFTS.c.submitted_at).where(
+        _DRAFTS.c.token_hash == sa.bindparam("wanted_hash")
+    )
+)
+_START_DRAFT = DirectStatement(
+    sa.insert(_DRAFTS)
+    .values(
+        {
+            column: sa.bindparam(column)
+            for column in (
+                "token_hash",
+                "survey_id",
+                "answers",
+                "suspected_bot",
+                "created_at",
+                "updated_at",
+            )
+        }
+    )
+    .returning(_DRAFTS.c.id)
+)
+_SAVE_ANSWERS = DirectStatement(
     sa.update(_DRAFTS)
     .where(_DRAFTS.c.id == sa.bindparam("draft_id"), _DRAFTS.c.submitted_at.is_(None))
     .values(
@@ -170,8 +187,8 @@ def _execute(statement: sa.Executable, parameters: Any = None) -> sa.CursorResul
 
 
 def _execute_on_draft(
-    statement: sa.Executable, parameters: Any = None, *, writes: bool
-) -> list[sa.Row[Any]]:
+    statement: DirectStatement, parameters: Mapping[str, Any], *, writes: bool
+) -> list[tuple[Any, ...]]:
     """Run a one-statement draft read or write in a transaction of its own; return its rows.
 
     A survey page reads the draft, checks the answers and saves them: two
@@ -184,17 +201,9 @@ def _execute_on_draft(
     another connection it could wait for a lock that transaction holds.
     """
     if db.session().in_transaction():
-        return _rows(_execute(statement, parameters))
-    engine = draft_engine()
-    if engine is not None:
-        with engine.connect() as connection:
-            return _rows(connection.execute(statement, parameters))
-    with nullcontext() if writes else sqlite_reads(), db.engine.begin() as connection:
-        return _rows(connection.execute(statement, parameters))
-
-
-def _rows(result: sa.CursorResult[Any]) -> list[sa.Row[Any]]:
-    return list(result.all()) if result.returns_rows else []
+        result = _execute(statement.statement, parameters)
+        return [tuple(row) for row in result.all()] if result.returns_rows else []
+    return run_direct(draft_engine() or db.engine, statement, parameters, writes=writes)
 
 
 def find_draft(survey_id: str, token: str | None) -> Draft | None:
@@ -202,10 +211,12 @@ def find_draft(survey_id: str, token: str | None) -> Draft | None:
     if not token:
         return None
     rows = _execute_on_draft(_FIND_DRAFT, {"wanted_hash": token_digest(token)}, writes=False)
-    row = rows[0] if rows else None
-    if row is None or row.survey_id != survey_id:
+    if not rows:
         return None
-    return Draft(row.id, row.survey_id, dict(row.answers or {}), row.submitted_at)
+    draft_id, draft_survey, answers, submitted_at = rows[0]
+    if draft_survey != survey_id:
+        return None
+    return Draft(draft_id, draft_survey, dict(answers or {}), submitted_at)
 
 
 def start_draft(survey_id: str) -> tuple[Draft, str]:

@@ -6,7 +6,7 @@ SQLite the write lock is taken for the save alone, not for the whole page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.database import draft_engine
 from app.extensions import db
 from tests.app.survey.conftest import SURVEY, post_page, submit
 from tests.conftest import csrf_token
@@ -31,29 +30,31 @@ class Statement:
 
 
 @pytest.fixture
-def survey_statements(app: Flask) -> Iterator[list[Statement]]:
-    """Each statement the app runs on the drafts or submissions, with its connection's settings."""
+def survey_statements(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[Statement]:
+    """Each statement the app runs on the drafts or submissions, with its connection's settings.
+
+    Recorded in the driver, below SQLAlchemy: draft statements skip
+    SQLAlchemy's Connection and its events (app.database.run_direct).
+    """
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL's synchronous_commit only")
-        engines = [db.engine, draft_engine()]
+    import psycopg
+
     seen: list[Statement] = []
+    execute = psycopg.Cursor.execute
 
-    def record(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "survey_drafts" not in statement and "survey_submissions" not in statement:
-            return
-        raw = connection.connection.driver_connection
-        setting = raw.execute("SHOW synchronous_commit").fetchone()[0]
-        words = " ".join(statement.split()[:3])
-        seen.append(Statement(words, bool(raw.autocommit), str(setting)))
+    def record(cursor: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        statement = str(query)
+        if "survey_drafts" in statement or "survey_submissions" in statement:
+            connection = cursor.connection
+            setting = connection.execute("SHOW synchronous_commit").fetchone()
+            words = " ".join(statement.split()[:3])
+            seen.append(Statement(words, connection.autocommit, str(setting[0] if setting else "")))
+        return execute(cursor, query, *args, **kwargs)
 
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            sa.event.remove(engine, "before_cursor_execute", record)
+    monkeypatch.setattr(psycopg.Cursor, "execute", record)
+    return seen
 
 
 def test_draft_statements_autocommit_without_the_flush_wait_and_the_submission_waits(
@@ -104,20 +105,25 @@ def test_on_sqlite_a_page_reads_its_draft_without_the_write_lock_and_saves_in_on
         sa.event.remove(engine, "checkout", trace)
         engine.dispose()  # no pooled connection keeps the trace
     assert sent.status_code == 302
+    # Each transaction as the statements it ran; a statement outside BEGIN ...
+    # COMMIT ran in SQLite's own implicit transaction, and stands alone.
     transactions: list[list[str]] = []
+    inside = False
     for statement in executed:
         words = " ".join(statement.split()[:3])
+        if words.startswith("PRAGMA"):
+            continue
         if words.startswith("BEGIN"):
             transactions.append([words])
-        elif not words.startswith("PRAGMA") and transactions:
+            inside = True
+        elif inside:
             transactions[-1].append(words)
+            inside = not words.startswith(("COMMIT", "ROLLBACK"))
+        else:
+            transactions.append([words])
     # (A transaction that re-reads whether the survey is open may come first.)
     drafts = [t for t in transactions if any("survey_drafts" in words for words in t)]
     assert drafts == [
-        [
-            "BEGIN",
-            "SELECT survey_drafts.id, survey_drafts.survey_id,",
-            "COMMIT",
-        ],
+        ["SELECT survey_drafts.id, survey_drafts.survey_id,"],
         ["BEGIN IMMEDIATE", "UPDATE survey_drafts SET", "COMMIT"],
     ]
