@@ -6,6 +6,7 @@ each page; the respondent's cookie only names the draft.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from app.extensions import db, limiter
 from app.models import utcnow
@@ -30,6 +32,7 @@ from app.survey.services import Draft, IncompleteSurvey, SurveyNotFound
 from surveys import (
     CSRF_TIME_LIMIT,
     Page,
+    SummaryRow,
     SurveyDefinition,
     answers_from_form,
     first_page,
@@ -323,14 +326,38 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
     _friendly_csrf_error(form)
     pages = visible_pages(defn, answers)
     _commit()
-    return render_template(
-        "survey/check.html",
-        title="Check your answers",
-        defn=defn,
-        rows=summary_rows(defn, answers),
-        form=form,
-        back_url=_page_url(defn, pages[-1]),
+    rows = summary_rows(defn, answers)
+    back_url = _page_url(defn, pages[-1])
+
+    def render(shown: list[SummaryRow]) -> str:
+        return render_template(
+            "survey/check.html",
+            title="Check your answers",
+            defn=defn,
+            rows=shown,
+            form=form,
+            back_url=back_url,
+        )
+
+    if form.errors or _signed_in() or "_flashes" in session:
+        return render(rows)
+    # Every respondent shown the same questions sees the same page but for
+    # the answers (and the token and nonce): render it once, answers left as
+    # placeholders, and fill in each respondent's.
+    return blank_pages.render(
+        (defn.id, defn.version, "check", back_url, tuple(row.question_id for row in rows)),
+        lambda: render([replace(row, value=placeholder(_answer_name(row))) for row in rows]),
+        values={_answer_name(row): _answer_html(row.value) for row in rows},
     )
+
+
+def _answer_name(row: SummaryRow) -> str:
+    return f"answer-{row.question_id}"
+
+
+def _answer_html(value: str) -> Markup:
+    """An answer as check.html shows it: escaped, keeping the lines people typed, trimmed."""
+    return Markup("<br>").join(value.split("\n")).strip()
 
 
 def _confirm(defn: SurveyDefinition, reference: str | None) -> ResponseReturnValue:

@@ -285,3 +285,43 @@ def test_cached_confirmation_pages_show_each_respondents_own_reference(
         stored = set(db.session.scalars(sa.select(SurveySubmission.reference)))
     assert references[0] != references[1]
     assert set(references) <= stored
+
+
+def test_cached_check_your_answers_pages_show_each_respondents_own_answers(
+    app: Flask, answer_all: Callable[..., Any]
+) -> None:
+    from app.survey.page_cache import placeholder
+
+    quoted = placeholder("answer-impact")
+    first = [
+        *(
+            (page, {"why": f"<b>Scared</b> & {quoted}\nof being jumped"})
+            if page == "why"
+            else (page, data)
+            for page, data in ADULT_ANSWERS
+        )
+    ]
+    shown = []
+    for path in (first, ADULT_ANSWERS):
+        respondent = app.test_client()
+        html = answer_all(respondent, path).get_data(as_text=True)
+        soup = BeautifulSoup(html, "html.parser")
+        values = {
+            row.select_one(".govuk-summary-list__key").get_text(strip=True): row.select_one(
+                ".govuk-summary-list__value"
+            )
+            for row in soup.select(".govuk-summary-list__row")
+        }
+        why = values["Why do you think some people carry knives?"]
+        shown.append(
+            (why, values["How has knife crime affected you, your family or the people around you?"])
+        )
+        assert "csrf-placeholder" not in html and "nonce-placeholder" not in html
+        assert submit(respondent, html).status_code == 302
+    (first_why, first_impact), (second_why, _) = shown
+    # Escaped, with the line break kept, and a quoted placeholder shown as typed.
+    assert first_why.decode_contents().strip() == (
+        f"&lt;b&gt;Scared&lt;/b&gt; &amp; {quoted}<br/>of being jumped"
+    )
+    assert first_impact.get_text(strip=True) == "Parents keep their kids inside after dark"
+    assert second_why.get_text(strip=True) == ADULT_ANSWERS[4][1]["why"]
