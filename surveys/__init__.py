@@ -16,6 +16,7 @@ from surveys.definition import (
     load_definitions,
 )
 from surveys.flow import (
+    PrunedAnswers,
     SummaryRow,
     first_page,
     missing_required,
@@ -43,6 +44,7 @@ __all__ = [
     "Condition",
     "Option",
     "Page",
+    "PrunedAnswers",
     "Question",
     "SummaryRow",
     "SurveyDefinition",

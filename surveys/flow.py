@@ -4,11 +4,16 @@ Answers are a plain dict of question id -> str (text, single choice), list[str]
 (multiple choice) or int (scale). Conditions only look at answers from earlier pages,
 so walking the pages in order and keeping only visible answers as we go gives the same
 result whichever order the person answered in.
+
+Every function here prunes the answers it is given first. `prune_answers` returns a
+read-only `PrunedAnswers`, which the others take as it is, along with the pages and
+questions it shows, worked out once: a survey page asks several of these questions of
+the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -16,6 +21,7 @@ from surveys.definition import Page, Question, SurveyDefinition, is_answered
 
 __all__ = [
     "NOT_ANSWERED",
+    "PrunedAnswers",
     "SummaryRow",
     "display_value",
     "first_page",
@@ -33,31 +39,77 @@ __all__ = [
 NOT_ANSWERED: Final = "Not answered"
 
 
-def visible_questions(page: Page, answers: Mapping[str, Any]) -> list[Question]:
-    """The questions on a page whose show_if holds for these answers."""
+class PrunedAnswers(Mapping[str, Any]):
+    """Answers pruned for one survey definition (see `prune_answers`); read-only.
+
+    It remembers which pages and questions these answers show, so asking
+    again costs nothing. Copy it with dict() to change it.
+    """
+
+    __slots__ = ("_answers", "_definition", "_pages", "_questions")
+
+    def __init__(self, definition: SurveyDefinition, answers: dict[str, Any]) -> None:
+        self._definition = definition
+        self._answers = answers
+        self._pages: list[Page] | None = None
+        self._questions: dict[str, list[Question]] = {}
+
+    def __getitem__(self, question_id: str) -> Any:
+        return self._answers[question_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._answers)
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def __repr__(self) -> str:
+        return f"PrunedAnswers({self._answers!r})"
+
+    def is_for(self, definition: SurveyDefinition) -> bool:
+        """Whether these answers were pruned for `definition`."""
+        return self._definition is definition
+
+    def visible_questions(self, page: Page) -> list[Question]:
+        """The questions of `page` these answers show (worked out once per page)."""
+        questions = self._questions.get(page.id)
+        if questions is None:
+            questions = _shown_questions(page, self._answers)
+            self._questions[page.id] = questions
+        return questions
+
+    def visible_pages(self) -> list[Page]:
+        """The pages these answers show, in order (worked out once)."""
+        if self._pages is None:
+            self._pages = [
+                page
+                for page in self._definition.pages
+                if (page.show_if is None or page.show_if.holds(self._answers))
+                and self.visible_questions(page)
+            ]
+        return self._pages
+
+
+def _shown_questions(page: Page, answers: Mapping[str, Any]) -> list[Question]:
     return [q for q in page.questions if q.show_if is None or q.show_if.holds(answers)]
 
 
-def _page_visible(page: Page, answers: Mapping[str, Any]) -> bool:
-    if page.show_if is not None and not page.show_if.holds(answers):
-        return False
-    return bool(visible_questions(page, answers))
+def visible_questions(page: Page, answers: Mapping[str, Any]) -> list[Question]:
+    """The questions on a page whose show_if holds for these answers."""
+    if isinstance(answers, PrunedAnswers):
+        return list(answers.visible_questions(page))
+    return _shown_questions(page, answers)
 
 
 def visible_pages(defn: SurveyDefinition, answers: Mapping[str, Any]) -> list[Page]:
     """The pages this person sees, in order: show_if holds and a question is visible."""
-    return _visible_pages(defn, prune_answers(defn, answers))
-
-
-def _visible_pages(defn: SurveyDefinition, pruned: Mapping[str, Any]) -> list[Page]:
-    # For callers that have pruned the answers already (pruning is most of the work).
-    return [page for page in defn.pages if _page_visible(page, pruned)]
+    return list(prune_answers(defn, answers).visible_pages())
 
 
 def first_page(defn: SurveyDefinition, answers: Mapping[str, Any]) -> Page:
     """The first page to show after the start page."""
     # The first page can have no conditions (there is nothing earlier to test), so it shows.
-    return visible_pages(defn, answers)[0]
+    return prune_answers(defn, answers).visible_pages()[0]
 
 
 def _position(defn: SurveyDefinition, page_id: str) -> int:
@@ -74,7 +126,7 @@ def next_page(defn: SurveyDefinition, page_id: str, answers: Mapping[str, Any]) 
     KeyError if there is no page with that id.
     """
     position = _position(defn, page_id)
-    visible = {page.id for page in visible_pages(defn, answers)}
+    visible = {page.id for page in prune_answers(defn, answers).visible_pages()}
     for page in defn.pages[position + 1 :]:
         if page.id in visible:
             return page
@@ -87,7 +139,7 @@ def previous_page(defn: SurveyDefinition, page_id: str, answers: Mapping[str, An
     KeyError if there is no page with that id.
     """
     position = _position(defn, page_id)
-    visible = {page.id for page in visible_pages(defn, answers)}
+    visible = {page.id for page in prune_answers(defn, answers).visible_pages()}
     for page in reversed(defn.pages[:position]):
         if page.id in visible:
             return page
@@ -117,22 +169,24 @@ def _valid_value(question: Question, value: Any) -> Any | None:
     return None
 
 
-def prune_answers(defn: SurveyDefinition, answers: Mapping[str, Any]) -> dict[str, Any]:
+def prune_answers(defn: SurveyDefinition, answers: Mapping[str, Any]) -> PrunedAnswers:
     """The answers without those to hidden or unknown questions, or that are not valid.
 
     For example, someone who changes their age band to under 16 loses their equality
-    answers and contact details.
+    answers and contact details. Answers this returned for `defn` come back as they are.
     """
+    if isinstance(answers, PrunedAnswers) and answers.is_for(defn):
+        return answers
     pruned: dict[str, Any] = {}
     for page in defn.pages:
         # Conditions look only backwards, so `pruned` already holds what they need.
         if page.show_if is not None and not page.show_if.holds(pruned):
             continue
-        for question in visible_questions(page, pruned):
+        for question in _shown_questions(page, pruned):
             value = _valid_value(question, answers.get(question.id))
             if value is not None:
                 pruned[question.id] = value
-    return pruned
+    return PrunedAnswers(defn, pruned)
 
 
 def missing_required(
@@ -142,8 +196,8 @@ def missing_required(
     pruned = prune_answers(defn, answers)
     return [
         (page, question)
-        for page in _visible_pages(defn, pruned)
-        for question in visible_questions(page, pruned)
+        for page in pruned.visible_pages()
+        for question in pruned.visible_questions(page)
         if question.required and not is_answered(pruned.get(question.id))
     ]
 
@@ -155,10 +209,10 @@ def page_is_reachable(defn: SurveyDefinition, page_id: str, answers: Mapping[str
     answered. Stops people skipping ahead by typing a page address.
     """
     pruned = prune_answers(defn, answers)
-    for page in _visible_pages(defn, pruned):
+    for page in pruned.visible_pages():
         if page.id == page_id:
             return True
-        for question in visible_questions(page, pruned):
+        for question in pruned.visible_questions(page):
             if question.required and not is_answered(pruned.get(question.id)):
                 return False
     return False
@@ -205,8 +259,8 @@ def summary_rows(defn: SurveyDefinition, answers: Mapping[str, Any]) -> list[Sum
             label=question.label,
             value=display_value(question, pruned.get(question.id)),
         )
-        for page in _visible_pages(defn, pruned)
-        for question in visible_questions(page, pruned)
+        for page in pruned.visible_pages()
+        for question in pruned.visible_questions(page)
     ]
 
 

@@ -6,6 +6,7 @@ each page; the respondent's cookie only names the draft.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -153,7 +154,7 @@ def _friendly_csrf_error(form: FlaskForm) -> None:
         ]
 
 
-def _is_blank_view(page: Page, answers: dict[str, Any]) -> bool:
+def _is_blank_view(page: Page, answers: Mapping[str, Any]) -> bool:
     """Return True for a first look at an unanswered page by an anonymous respondent.
 
     Such a page is the same for everyone but for its CSRF token and nonce,
@@ -167,7 +168,7 @@ def _is_blank_view(page: Page, answers: dict[str, Any]) -> bool:
     )
 
 
-def _has_answers(page: Page, answers: dict[str, Any]) -> bool:
+def _has_answers(page: Page, answers: Mapping[str, Any]) -> bool:
     """Return True when any visible question of `page` has an answer."""
     return any(is_answered(answers.get(q.id)) for q in visible_questions(page, answers))
 
@@ -225,7 +226,8 @@ def question_page(survey_id: str, page_id: str) -> ResponseReturnValue:
         return closed
     page = _page(defn, page_id)
     draft = _draft(survey_id)
-    answers = _answers(draft)
+    # Pruned once: the flow questions below all take it as it is.
+    answers = prune_answers(defn, _answers(draft))
     if not page_is_reachable(defn, page.id, answers):
         # Jumping ahead by URL, or a page now hidden by an earlier answer.
         return redirect(_page_url(defn, first_page(defn, answers)))

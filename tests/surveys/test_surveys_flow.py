@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -245,6 +246,35 @@ def test_prune_does_not_change_its_argument(defn: SurveyDefinition) -> None:
     answers = under_16(gender="man")
     prune_answers(defn, answers)
     assert answers["gender"] == "man"
+
+
+def test_pruned_answers_are_read_only_and_every_flow_question_gives_the_same_answer(
+    defn: SurveyDefinition,
+) -> None:
+    answers = under_16(gender="man", what_where="The park", contact_details="x")
+    pruned = prune_answers(defn, answers)
+    assert prune_answers(defn, pruned) is pruned
+    with pytest.raises(TypeError):
+        pruned["gender"] = "woman"  # type: ignore[index]
+    plain = dict(pruned)
+    assert ids(visible_pages(defn, pruned)) == ids(visible_pages(defn, plain)) == UNDER_16_PAGES
+    for page in defn.pages:
+        assert visible_questions(page, pruned) == visible_questions(page, plain)
+        assert previous_page(defn, page.id, pruned) == previous_page(defn, page.id, plain)
+        assert next_page(defn, page.id, pruned) == next_page(defn, page.id, plain)
+        assert page_is_reachable(defn, page.id, pruned) == page_is_reachable(defn, page.id, plain)
+    assert missing_required(defn, pruned) == missing_required(defn, plain)
+    assert summary_rows(defn, pruned) == summary_rows(defn, plain)
+    # A list the caller is given is its own: changing it changes nothing remembered.
+    visible_pages(defn, pruned).clear()
+    assert ids(visible_pages(defn, pruned)) == UNDER_16_PAGES
+
+
+def test_answers_pruned_for_another_definition_are_pruned_again(defn: SurveyDefinition) -> None:
+    other = dataclasses.replace(defn)
+    pruned_elsewhere = prune_answers(other, under_16(gender="man"))
+    assert prune_answers(defn, pruned_elsewhere) is not pruned_elsewhere
+    assert prune_answers(defn, pruned_elsewhere) == pruned_elsewhere
 
 
 # --- required and reachable ----------------------------------------------------------------
