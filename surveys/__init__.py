@@ -3,6 +3,7 @@
 Plain Python that the Flask views call; it does not import the app package.
 """
 
+from surveys.csrf import CSRF_TIME_LIMIT, survey_csrf_token
 from surveys.definition import (
     DEFINITIONS_DIR,
     Condition,
@@ -30,8 +31,8 @@ from surveys.flow import (
     visible_questions,
 )
 from surveys.forms import (
-    CSRF_TIME_LIMIT,
     HONEYPOT_FIELD,
+    SurveyFormMeta,
     answers_from_form,
     form_data_for,
     page_form_class,
@@ -49,6 +50,7 @@ __all__ = [
     "SummaryRow",
     "SurveyDefinition",
     "SurveyDefinitionError",
+    "SurveyFormMeta",
     "answers_from_form",
     "first_page",
     "form_data_for",
@@ -63,6 +65,7 @@ __all__ = [
     "prune_answers",
     "split_answers",
     "summary_rows",
+    "survey_csrf_token",
     "visible_pages",
     "visible_questions",
 ]

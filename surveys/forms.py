@@ -24,10 +24,12 @@ from markupsafe import Markup
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
+from surveys.csrf import SurveyCSRF
 from surveys.definition import Page, Question, is_answered
 
 __all__ = [
     "HONEYPOT_FIELD",
+    "SurveyFormMeta",
     "answers_from_form",
     "clean_line",
     "clean_text",
@@ -340,13 +342,10 @@ def _field(question: Question, page_heading: bool) -> Field:
     )
 
 
-# People may take over an hour on the survey; the token stays tied to their session.
-# (Flask-WTF reads None as "use WTF_CSRF_TIME_LIMIT", so the limit is explicit.)
-CSRF_TIME_LIMIT: Final = 24 * 60 * 60
+class SurveyFormMeta:
+    """Meta for survey forms: CSRF tokens that last a day (see surveys.csrf)."""
 
-
-class _SurveyMeta:
-    csrf_time_limit = CSRF_TIME_LIMIT
+    csrf_class = SurveyCSRF
 
 
 @cache
@@ -358,7 +357,7 @@ def page_form_class(page: Page) -> type[FlaskForm]:
     """
     page_heading = len(page.questions) == 1 and page.title is None
     attributes: dict[str, Any] = {
-        "Meta": _SurveyMeta,
+        "Meta": SurveyFormMeta,
         "__doc__": f"Survey page {page.id!r}.",
         # The app hides this with CSS; people never fill it in, simple bots do.
         HONEYPOT_FIELD: StringField(

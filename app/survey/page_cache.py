@@ -18,10 +18,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from app.security import csp_nonce
+from surveys import survey_csrf_token
 
 # Random strings that cannot occur in a page by accident.
 _CSRF_PLACEHOLDER = "csrf-placeholder-4b1e9f0c7a2d"
@@ -67,7 +67,7 @@ class BlankPageCache:
         `values` fills each `placeholder(name)` in the page with its value,
         escaped (a Markup value is already safe and goes in as it is).
         """
-        token = generate_csrf() if form else None
+        token = survey_csrf_token() if form else None
         nonce = csp_nonce()
         with self._lock:
             page = self._pages.get(key)

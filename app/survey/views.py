@@ -31,10 +31,10 @@ from app.survey import bp, services
 from app.survey.page_cache import blank_pages, placeholder
 from app.survey.services import Draft, IncompleteSurvey, SurveyNotFound
 from surveys import (
-    CSRF_TIME_LIMIT,
     Page,
     SummaryRow,
     SurveyDefinition,
+    SurveyFormMeta,
     answers_from_form,
     first_page,
     form_data_for,
@@ -56,10 +56,9 @@ PREVIEW_KEY = "survey_preview"
 
 
 class SubmitForm(FlaskForm):
-    """The check-your-answers page's submit button (a CSRF token that does not expire)."""
+    """The check-your-answers page's submit button (a CSRF token that lasts a day)."""
 
-    class Meta:
-        csrf_time_limit = CSRF_TIME_LIMIT
+    Meta = SurveyFormMeta
 
 
 def _posts_limit() -> str:

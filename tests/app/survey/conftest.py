@@ -6,9 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
-
-from tests.conftest import csrf_token
 
 SURVEY = "/survey/have-your-say"
 
@@ -25,6 +24,17 @@ ADULT_ANSWERS: list[tuple[str, dict[str, Any]]] = [
     ("about-you", {"gender": "woman", "ethnic_group": "asian-indian"}),
     ("contact", {}),
 ]
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token of the survey's own form on a page.
+
+    Not the first on the page: a signed-in member of staff (previewing) also
+    has the header's sign-out form, whose token is Flask-WTF's, not the survey's.
+    """
+    field = BeautifulSoup(html, "html.parser").select_one("main form input[name=csrf_token]")
+    assert field is not None, "no survey form on the page"
+    return str(field["value"])
 
 
 def post_page(client: FlaskClient, page_id: str, data: dict[str, Any], **query: str) -> Any:
