@@ -327,6 +327,15 @@ def run_direct(
         pooled.close()  # back to the pool
 
 
+def session_in_transaction() -> bool:
+    """Whether this request's ORM session has begun a transaction.
+
+    Without creating the session if the request has not used it: a survey
+    page that never touches the ORM would otherwise build one only to ask.
+    """
+    return bool(db.session.registry.has() and db.session().in_transaction())
+
+
 def draft_engine() -> sa.Engine | None:
     """Return the current app's engine for survey drafts (None on SQLite: use the main one).
 
@@ -374,5 +383,6 @@ __all__ = [
     "engine_options",
     "init_app",
     "run_direct",
+    "session_in_transaction",
     "sqlite_reads",
 ]

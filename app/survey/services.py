@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.coding import insert_coded_responses
-from app.database import DirectStatement, draft_engine, run_direct
+from app.database import DirectStatement, draft_engine, run_direct, session_in_transaction
 from app.extensions import db
 from app.models import (
     Area,
@@ -200,7 +200,7 @@ def _execute_on_draft(
     page. Inside a transaction the request already began, it joins it: on
     another connection it could wait for a lock that transaction holds.
     """
-    if db.session().in_transaction():
+    if session_in_transaction():
         result = _execute(statement.statement, parameters)
         return [tuple(row) for row in result.all()] if result.returns_rows else []
     return run_direct(draft_engine() or db.engine, statement, parameters, writes=writes)

@@ -25,6 +25,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from app.database import session_in_transaction
 from app.extensions import db, limiter
 from app.models import utcnow
 from app.survey import bp, services
@@ -93,7 +94,7 @@ def _commit() -> None:
     (app.database.create_draft_engine), and committing a session with
     nothing in it still costs a transaction's bookkeeping.
     """
-    if db.session().in_transaction():
+    if session_in_transaction():
         db.session.commit()
 
 
