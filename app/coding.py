@@ -413,21 +413,50 @@ def code_saved(responses: Iterable[Response], *, new: bool = False) -> CodingSum
     )
 
 
-def insert_coded_responses(rows: Sequence[dict[str, Any]]) -> list[int]:
+@dataclass(frozen=True)
+class CodedInAdvance:
+    """Texts coded before the transaction that stores them (see `code_in_advance`)."""
+
+    coder_version: str
+    coded: tuple[Coded, ...]
+
+    def covers(self, items: Sequence[ResponseText], coder: analysis.Coder) -> bool:
+        """Whether these codes are the ones `coder` would give `items` now."""
+        return self.coder_version == coder.version and [
+            (entry.item.text, entry.item.question_id) for entry in self.coded
+        ] == [(item.text, item.question_id) for item in items]
+
+
+def code_in_advance(items: Sequence[ResponseText]) -> CodedInAdvance:
+    """Code, redact and flag `items` now, for `insert_coded_responses` to store later.
+
+    Coding takes most of a submission's time and needs no database lock: done
+    first, it keeps out of the write transaction that stores the submission.
+    """
+    coder = current_coder()
+    return CodedInAdvance(coder.version, tuple(compute_codes(items, coder)))
+
+
+def insert_coded_responses(
+    rows: Sequence[dict[str, Any]], *, in_advance: CodedInAdvance | None = None
+) -> list[int]:
     """Insert new responses already coded, redacted and flagged; return their ids in order.
 
     Each row holds the `responses` columns (source, question_id, text, and the
     session or submission it belongs to). The rows are coded before they are
     inserted, so each response is written once, with its coder version and
     redaction, followed by its codes and flags: three statements in the
-    caller's transaction whatever the number of responses.
+    caller's transaction whatever the number of responses. Codes worked out
+    `in_advance` are used if they are for these texts and the current coder.
     """
     if not rows:
         return []
     coder = current_coder()
-    coded = compute_codes(
-        [ResponseText(0, row["text"], row.get("question_id")) for row in rows], coder
-    )
+    items = [ResponseText(0, row["text"], row.get("question_id")) for row in rows]
+    if in_advance is not None and in_advance.covers(items, coder):
+        coded = list(in_advance.coded)
+    else:
+        coded = compute_codes(items, coder)
     now = utcnow()
     connection = db.session.connection()
     ids = list(

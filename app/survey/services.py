@@ -20,8 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from app.coding import insert_coded_responses
-from app.database import DirectStatement, draft_engine, run_direct, session_in_transaction
+from app.coding import CodedInAdvance, ResponseText, code_in_advance, insert_coded_responses
+from app.database import (
+    DirectStatement,
+    draft_engine,
+    run_direct,
+    session_in_transaction,
+    sqlite_reads,
+)
 from app.extensions import db
 from app.models import (
     Area,
@@ -303,12 +309,53 @@ def _contact_details(contact: Mapping[str, Any], questions: list[Question]) -> s
     return texts[0][:254] if opted_in and texts else None
 
 
-def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> str | None:
+def _open_answers(
+    defn: SurveyDefinition, kept: Mapping[str, Any]
+) -> list[tuple[int, Question, str]]:
+    """Each open question answered, with its place among the open questions and the text."""
+    open_questions = [q for q in defn.open_questions() if q.id in kept]
+    return [
+        (position, question, str(kept[question.id]).strip())
+        for position, question in enumerate(open_questions)
+    ]
+
+
+def code_answers_in_advance(
+    defn: SurveyDefinition, answers: Mapping[str, Any]
+) -> CodedInAdvance | None:
+    """Code a draft's open answers before submitting it, on SQLite (None on PostgreSQL).
+
+    A submission on SQLite holds the database's one write lock, which every
+    other respondent's page save waits for; coding is most of a submission's
+    work and needs no lock. Call it outside a transaction and end the read it
+    makes before `submit`. PostgreSQL locks only the draft's row, and coding
+    first would cost the submission a transaction of its own.
+    """
+    if draft_engine() is not None:
+        return None
+    kept, _contact = split_answers(defn, answers)
+    items = [
+        ResponseText(0, text, question.feeds)
+        for _position, question, text in _open_answers(defn, kept)
+        if text
+    ]
+    with sqlite_reads():
+        return code_in_advance(items)
+
+
+def submit(
+    defn: SurveyDefinition,
+    draft_id: int,
+    *,
+    save: bool = True,
+    in_advance: CodedInAdvance | None = None,
+) -> str | None:
     """Turn a draft into a submission, once, in the caller's transaction.
 
     Returns the submission's reference (the existing one if this draft was
     already submitted), or None when nothing is saved: a preview, or a draft a
     bot filled. Raises IncompleteSurvey if a required answer is missing.
+    Codes from `code_answers_in_advance` are used if the answers have not changed since.
     """
     # Lock the draft (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
     # writers) and re-read it: a copy loaded earlier in this request may be stale.
@@ -327,8 +374,8 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> str |
     if not save or draft.suspected_bot:
         return None
     kept, contact = split_answers(defn, answers)
-    open_questions = [q for q in defn.open_questions() if q.id in kept]
-    open_ids = {q.id for q in open_questions}
+    open_answers = _open_answers(defn, kept)
+    open_ids = {question.id for _position, question, _text in open_answers}
     area_id, area_answer = _area_for(defn, kept)
     age_band = kept.get(defn.age_question)
     reference = new_reference()
@@ -354,11 +401,11 @@ def submit(defn: SurveyDefinition, draft_id: int, *, save: bool = True) -> str |
             "question_id": question.feeds,
             "area_id": area_id,
             "position": position,
-            "text": str(kept[question.id]).strip(),
+            "text": text,
         }
-        for position, question in enumerate(open_questions)
+        for position, question, text in open_answers
     ]
-    insert_coded_responses([row for row in responses if row["text"]])
+    insert_coded_responses([row for row in responses if row["text"]], in_advance=in_advance)
     details = _contact_details(contact, [q for q in defn.questions() if q.contact])
     if details:
         db.session.add(

@@ -314,8 +314,11 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
         return redirect(_page_url(defn, missing[0][0]))
     form = SubmitForm()
     if form.validate_on_submit():
+        save = not _previewing(survey_id)
+        in_advance = services.code_answers_in_advance(defn, answers) if save else None
+        _commit()  # end the coder's read: the submission takes the write lock itself
         try:
-            reference = services.submit(defn, draft.id, save=not _previewing(survey_id))
+            reference = services.submit(defn, draft.id, save=save, in_advance=in_advance)
             db.session.commit()
         except IncompleteSurvey as incomplete:
             db.session.rollback()

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 import analysis
 from analysis.redaction import redact_text, redaction_key
-from app.coding import ResponseText, code_responses, current_coder, insert_coded_responses, recode
+from app.coding import (
+    ResponseText,
+    code_in_advance,
+    code_responses,
+    current_coder,
+    insert_coded_responses,
+    recode,
+)
 from app.extensions import db
 from app.models import Response, ResponseCode, SafeguardingFlag, Theme, User, utcnow
 from tests.conftest import StaffMember, csrf_token
@@ -165,6 +174,35 @@ def test_new_responses_are_inserted_coded_redacted_and_flagged(app: Flask) -> No
         assert "07700" not in (personal.redacted_text or "")
         assert personal.redaction_key == redaction_key(named)
         assert insert_coded_responses([]) == []
+        db.session.remove()
+
+
+def test_codes_worked_out_in_advance_are_used_only_for_the_same_texts(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import coding
+
+    risky = "My little brother has a knife in his school bag right now"
+    with app.app_context():
+        in_advance = code_in_advance([ResponseText(0, SCARED, "why")])
+        coded_now: list[str] = []
+        compute = coding.compute_codes
+
+        def counting(items: Any, coder: Any) -> Any:
+            coded_now.extend(item.text for item in items)
+            return compute(items, coder)
+
+        monkeypatch.setattr(coding, "compute_codes", counting)
+        row = {"source": "survey", "question_id": "why", "position": 0}
+        [same] = insert_coded_responses([{**row, "text": SCARED}], in_advance=in_advance)
+        assert coded_now == []
+        # The answer changed after it was coded: it is coded again, as it now reads.
+        [changed] = insert_coded_responses([{**row, "text": risky}], in_advance=in_advance)
+        assert coded_now == [risky]
+        db.session.commit()
+        first, second = db.session.get(Response, same), db.session.get(Response, changed)
+        assert first is not None and "fear" in {code.theme_id for code in first.codes}
+        assert second is not None and second.safeguarding_flag is not None
         db.session.remove()
 
 

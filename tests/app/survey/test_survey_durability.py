@@ -6,6 +6,7 @@ SQLite the write lock is taken for the save alone, not for the whole page.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
+from app.models import Response
 from tests.app.survey.conftest import SURVEY, post_page, submit
 from tests.conftest import csrf_token
 
@@ -127,3 +129,38 @@ def test_on_sqlite_a_page_reads_its_draft_without_the_write_lock_and_saves_in_on
         ["SELECT survey_drafts.id, survey_drafts.survey_id,"],
         ["BEGIN IMMEDIATE", "UPDATE survey_drafts SET", "COMMIT"],
     ]
+
+
+def test_on_sqlite_a_submission_is_coded_before_it_takes_the_write_lock(
+    app: Flask, client: FlaskClient, answer_all: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import coding
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock only")
+    check = answer_all(client)
+    lock_free_while_coding: list[bool] = []
+    compute = coding.compute_codes
+
+    def coding_while_probing_the_lock(items: Any, coder: Any) -> Any:
+        # Another writer can take the lock while the answers are coded.
+        probe = sqlite3.connect(engine.url.database or "", timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            lock_free_while_coding.append(True)
+        except sqlite3.OperationalError:
+            lock_free_while_coding.append(False)
+        finally:
+            probe.close()
+        return compute(items, coder)
+
+    monkeypatch.setattr(coding, "compute_codes", coding_while_probing_the_lock)
+    done = submit(client, check.get_data(as_text=True))
+    assert done.status_code == 302 and done.headers["Location"].endswith("/confirmation")
+    assert lock_free_while_coding == [True]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 4
+        db.session.remove()
