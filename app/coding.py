@@ -432,9 +432,13 @@ def code_in_advance(items: Sequence[ResponseText]) -> CodedInAdvance:
 
     Coding takes most of a submission's time and needs no database lock: done
     first, it keeps out of the write transaction that stores the submission.
+    That transaction looks up the latest codebook version again, so a version
+    saved in between is not missed: the texts are then coded again with it.
     """
     coder = current_coder()
-    return CodedInAdvance(coder.version, tuple(compute_codes(items, coder)))
+    coded = CodedInAdvance(coder.version, tuple(compute_codes(items, coder)))
+    forget_latest_version()
+    return coded
 
 
 def insert_coded_responses(

@@ -206,6 +206,28 @@ def test_codes_worked_out_in_advance_are_used_only_for_the_same_texts(
         db.session.remove()
 
 
+def test_a_codebook_version_saved_after_coding_in_advance_is_used(app: Flask) -> None:
+    from app.codebook.versions import latest_version, new_version
+
+    with app.test_request_context():
+        in_advance = code_in_advance([ResponseText(0, SCARED, "why")])
+        latest = latest_version()
+        assert latest is not None
+        # Another worker saves a new codebook version before the submission is stored.
+        content = {**latest.content, "version": latest.version + 1}
+        new_version(content, summary="A newer version")
+        db.session.commit()
+        [response_id] = insert_coded_responses(
+            [{"source": "survey", "question_id": "why", "text": SCARED, "position": 0}],
+            in_advance=in_advance,
+        )
+        db.session.commit()
+        response = db.session.get(Response, response_id)
+        assert response is not None
+        assert response.coder_version == current_coder().version != in_advance.coder_version
+        db.session.remove()
+
+
 def test_safeguarding_flags_are_stored(app: Flask, make_session: Callable[..., int]) -> None:
     risky = "My little brother has a knife in his school bag right now"
     make_session(points={"what_where": [risky, "We need more youth clubs"]})
