@@ -12,13 +12,13 @@ WAL mode readers never wait for the writer, and holding the write lock while
 a page renders would make every visitor queue behind every other. A GET that
 must write (the staff session's last-seen time) commits its reads first, so
 its write starts a transaction of its own and waits like any other. A POST
-that reads before it writes can do the same with `sqlite_reads()`: the survey
-reads a respondent's draft that way and saves it in a short transaction of
-its own, so the write lock is held for the save alone.
+that reads before it writes can do the same with `sqlite_reads()`: a survey
+submission looks up the codebook that way before it takes the write lock.
 
-On PostgreSQL, survey drafts have an engine of their own (create_draft_engine).
-The statements every survey page runs go straight to a pooled DBAPI
-connection (DirectStatement, run_direct).
+The draft statements every survey page runs go straight to a pooled DBAPI
+connection (DirectStatement, run_direct), each in a transaction of its own,
+so a page save holds SQLite's write lock for that one statement. On
+PostgreSQL they have an engine of their own (create_draft_engine).
 """
 
 from __future__ import annotations

@@ -312,7 +312,10 @@ def _contact_details(contact: Mapping[str, Any], questions: list[Question]) -> s
 def _open_answers(
     defn: SurveyDefinition, kept: Mapping[str, Any]
 ) -> list[tuple[int, Question, str]]:
-    """Each open question answered, with its place among the open questions and the text."""
+    """Each open question answered, with its place among the open questions and the text.
+
+    `kept` is pruned, and pruning drops blank text: every text here has words.
+    """
     open_questions = [q for q in defn.open_questions() if q.id in kept]
     return [
         (position, question, str(kept[question.id]).strip())
@@ -337,7 +340,6 @@ def code_answers_in_advance(
     items = [
         ResponseText(0, text, question.feeds)
         for _position, question, text in _open_answers(defn, kept)
-        if text
     ]
     with sqlite_reads():
         return code_in_advance(items)
@@ -405,7 +407,7 @@ def submit(
         }
         for position, question, text in open_answers
     ]
-    insert_coded_responses([row for row in responses if row["text"]], in_advance=in_advance)
+    insert_coded_responses(responses, in_advance=in_advance)
     details = _contact_details(contact, [q for q in defn.questions() if q.contact])
     if details:
         db.session.add(

@@ -154,6 +154,15 @@ def _friendly_csrf_error(form: FlaskForm) -> None:
         ]
 
 
+def _cacheable() -> bool:
+    """Whether this request's page may come from the page cache, filled in.
+
+    Only an anonymous respondent's with no flashed message: a member of
+    staff's page (a preview) carries their sign-out form and name.
+    """
+    return not _signed_in() and "_flashes" not in session
+
+
 def _is_blank_view(page: Page, answers: Mapping[str, Any]) -> bool:
     """Return True for a first look at an unanswered page by an anonymous respondent.
 
@@ -162,8 +171,7 @@ def _is_blank_view(page: Page, answers: Mapping[str, Any]) -> bool:
     """
     return (
         request.method == "GET"
-        and not _signed_in()
-        and "_flashes" not in session
+        and _cacheable()
         and not any(is_answered(value) for value in form_data_for(page, answers).values())
     )
 
@@ -210,7 +218,7 @@ def start(survey_id: str) -> ResponseReturnValue:
             previewing=previewing,
         )
 
-    if has_draft or previewing or _signed_in() or "_flashes" in session:
+    if has_draft or not _cacheable():
         return render()
     # A new respondent's start page is the same for everyone but for its nonce.
     return blank_pages.render((defn.id, defn.version, "start"), render, form=False)
@@ -344,7 +352,7 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
             back_url=back_url,
         )
 
-    if form.errors or _signed_in() or "_flashes" in session:
+    if form.errors or not _cacheable():
         return render(rows)
     # Every respondent shown the same questions sees the same page but for
     # the answers (and the token and nonce): render it once, answers left as
@@ -392,7 +400,7 @@ def confirmation(survey_id: str) -> ResponseReturnValue:
             previewing=previewing,
         )
 
-    if reference == "not-saved" or previewing or _signed_in() or "_flashes" in session:
+    if reference == "not-saved" or not _cacheable():
         return render(None if reference == "not-saved" else reference)
     # The same for every respondent but for the reference (and the nonce).
     return blank_pages.render(
