@@ -314,12 +314,18 @@ def run_direct(
             driver.commit()
         return statement.rows(dialect, fetched)
     except dialect.loaded_dbapi.Error as error:
-        if dialect.is_disconnect(error, pooled, cursor):
+        disconnected = dialect.is_disconnect(error, pooled, cursor)
+        if disconnected:
             pooled.invalidate(error)
         else:
             pooled.rollback()
         raise sa.exc.DBAPIError.instance(
-            compiled.sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+            compiled.sql,
+            parameters,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=disconnected,
+            dialect=dialect,
         ) from error
     finally:
         if cursor is not None:

@@ -147,6 +147,8 @@ class Draft:
     survey_id: str
     answers: dict[str, Any]
     submitted_at: datetime | None
+    # A page of it tripped the honeypot: it will be thanked but not saved.
+    suspected_bot: bool = False
 
 
 # Compiled once and run straight on a pooled DBAPI connection (see
@@ -154,9 +156,13 @@ class Draft:
 # through the ORM or even a Core Connection costs more than the query.
 _DRAFTS = SurveyDraft.__table__
 _FIND_DRAFT = DirectStatement(
-    sa.select(_DRAFTS.c.id, _DRAFTS.c.survey_id, _DRAFTS.c.answers, _DRAFTS.c.submitted_at).where(
-        _DRAFTS.c.token_hash == sa.bindparam("wanted_hash")
-    )
+    sa.select(
+        _DRAFTS.c.id,
+        _DRAFTS.c.survey_id,
+        _DRAFTS.c.answers,
+        _DRAFTS.c.submitted_at,
+        _DRAFTS.c.suspected_bot,
+    ).where(_DRAFTS.c.token_hash == sa.bindparam("wanted_hash"))
 )
 _START_DRAFT = DirectStatement(
     sa.insert(_DRAFTS)
@@ -219,10 +225,10 @@ def find_draft(survey_id: str, token: str | None) -> Draft | None:
     rows = _execute_on_draft(_FIND_DRAFT, {"wanted_hash": token_digest(token)}, writes=False)
     if not rows:
         return None
-    draft_id, draft_survey, answers, submitted_at = rows[0]
+    draft_id, draft_survey, answers, submitted_at, suspected_bot = rows[0]
     if draft_survey != survey_id:
         return None
-    return Draft(draft_id, draft_survey, dict(answers or {}), submitted_at)
+    return Draft(draft_id, draft_survey, dict(answers or {}), submitted_at, bool(suspected_bot))
 
 
 def start_draft(survey_id: str) -> tuple[Draft, str]:

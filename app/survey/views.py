@@ -323,7 +323,12 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
     form = SubmitForm()
     if form.validate_on_submit():
         save = not _previewing(survey_id)
-        in_advance = services.code_answers_in_advance(defn, answers) if save else None
+        # A draft that tripped the honeypot is not saved: nothing to code.
+        in_advance = (
+            services.code_answers_in_advance(defn, answers)
+            if save and not draft.suspected_bot
+            else None
+        )
         _commit()  # end the coder's read: the submission takes the write lock itself
         try:
             reference = services.submit(defn, draft.id, save=save, in_advance=in_advance)

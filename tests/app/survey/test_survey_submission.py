@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Response, ResponseCode, SurveyContact, SurveyDraft, SurveySubmission
+from app.survey import services
 from tests.app.survey.conftest import ADULT_ANSWERS, SURVEY, post_page, submit
 
 
@@ -170,6 +172,30 @@ def test_honeypot_submissions_are_thanked_but_not_saved(
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Thank you, your answers have been sent" in page
     assert _count(app, SurveySubmission) == 0 and _count(app, Response) == 0
+
+
+def test_a_honeypot_draft_is_not_coded(
+    app: Flask,
+    client: FlaskClient,
+    answer_all: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    coded: list[str] = []
+    code_answers = services.code_answers_in_advance
+
+    def counting(defn: Any, answers: Any) -> Any:
+        coded.append(defn.id)
+        return code_answers(defn, answers)
+
+    monkeypatch.setattr(services, "code_answers_in_advance", counting)
+    path = list(ADULT_ANSWERS)
+    path[0] = ("area", {"area": "highfields", "website": "http://spam.example"})
+    submit(client, answer_all(client, path).get_data(as_text=True))
+    assert coded == []
+    # A person's submission is still coded before it is saved.
+    person = app.test_client()
+    submit(person, answer_all(person).get_data(as_text=True))
+    assert coded == ["have-your-say"]
 
 
 def test_required_answers_are_enforced_and_jumping_ahead_is_redirected(
