@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from flask import Flask, session
+from flask import Flask, g, session
+from flask_wtf import FlaskForm
+from itsdangerous import TimestampSigner
+from werkzeug.datastructures import MultiDict
+from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from surveys.csrf import (
@@ -15,6 +21,7 @@ from surveys.csrf import (
     survey_csrf_token,
     validate_survey_csrf_token,
 )
+from surveys.forms import SurveyFormMeta
 
 
 @pytest.fixture
@@ -77,3 +84,38 @@ def test_a_session_without_a_token_value_rejects_any_token(app: Flask) -> None:
         token = survey_csrf_token()
     with app.test_request_context():
         assert _rejected(token) == "The CSRF session token is missing."
+
+
+class _PageForm(FlaskForm):
+    Meta = SurveyFormMeta
+    answer = StringField()
+
+
+def test_a_survey_form_signs_its_token_only_when_the_page_shows_it(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed: list[Any] = []
+    sign = TimestampSigner.sign
+
+    def counting_sign(signer: TimestampSigner, value: Any) -> bytes:
+        signed.append(value)
+        return sign(signer, value)
+
+    monkeypatch.setattr(TimestampSigner, "sign", counting_sign)
+    with app.test_request_context():
+        token = survey_csrf_token()
+        # As on the next page: the value is in the session, not yet signed for this request.
+        del g.survey_csrf_token
+        signed.clear()
+        form = _PageForm(formdata=MultiDict({"answer": "an answer", "csrf_token": token}))
+        assert form.validate()
+        assert signed == []  # sent, valid, saved: no token to show
+        shown = re.search(r'value="([^"]+)"', form.csrf_token())
+        assert shown is not None and len(signed) == 1
+        validate_survey_csrf_token(shown.group(1))
+        refused = _PageForm(formdata=MultiDict({"answer": "an answer", "csrf_token": "forged"}))
+        assert not refused.validate()
+        assert refused.csrf_token.errors == ["The CSRF token is invalid."]
+        # The page drawn again with the error carries a good token, not the forged one.
+        assert refused.csrf_token.current_token == shown.group(1)
+        assert "forged" not in refused.csrf_token()
