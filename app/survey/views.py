@@ -365,7 +365,7 @@ def check_answers(survey_id: str) -> ResponseReturnValue:
     return blank_pages.render(
         (defn.id, defn.version, "check", back_url, tuple(row.question_id for row in rows)),
         lambda: render([replace(row, value=placeholder(_answer_name(row))) for row in rows]),
-        values={_answer_name(row): _answer_html(row.value) for row in rows},
+        values={_answer_name(row): answer_html(row.value) for row in rows},
     )
 
 
@@ -373,8 +373,13 @@ def _answer_name(row: SummaryRow) -> str:
     return f"answer-{row.question_id}"
 
 
-def _answer_html(value: str) -> Markup:
-    """An answer as check.html shows it: escaped, keeping the lines people typed, trimmed."""
+@bp.app_template_filter("answer_html")
+def answer_html(value: str) -> Markup:
+    """An answer as check your answers shows it: escaped, keeping the lines people typed.
+
+    check.html uses it as a filter, and the cached page fills in each
+    respondent's answers with it, so both show an answer the same way.
+    """
     return Markup("<br>").join(value.split("\n")).strip()
 
 
